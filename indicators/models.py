@@ -1,0 +1,274 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from countries.models import Area
+
+from .numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
+
+EARLIEST_YEAR = 1900
+
+
+class Indicator(models.Model):
+    class Unit(models.TextChoices):
+        PERCENT = "percent", _("per cent")
+        ENTERPRISES = "enterprises", _("number of enterprises")
+        PERSONS = "persons", _("persons")
+        MILLION_LCU = "million_lcu", _("million, in local currency")
+        BILLION_USD = "billion_usd", _("billion US dollars")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
+    headline = models.BooleanField(
+        _("headline indicator"),
+        default=False,
+        help_text=_("Headline indicators are offered first on the comparison pages."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                name="indicator_unit_valid",
+                condition=Q(unit__in=["percent", "enterprises", "persons", "million_lcu", "billion_usd"]),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.code
+
+    @property
+    def is_share(self):
+        return self.unit == self.Unit.PERCENT
+
+
+class Source(models.Model):
+    """A document figures are taken from; seed documents are identified by their file name."""
+
+    class Kind(models.TextChoices):
+        THESIS = "thesis", _("Thesis")
+        NEWS_ARTICLE = "news_article", _("News article")
+        ARTICLE = "article", _("Article")
+        REPORT = "report", _("Statistical report")
+
+    class Language(models.TextChoices):
+        ARABIC = "ar", _("Arabic")
+        PERSIAN = "fa", _("Persian")
+        ENGLISH = "en", _("English")
+
+    identifier = models.CharField(
+        _("identifier"),
+        max_length=120,
+        unique=True,
+        help_text=_("For the seed documents, the file name, such as 001_e2e29c5eae0b9509.txt."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    language = models.CharField(_("language of the original"), max_length=2, choices=Language.choices)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    date_known = models.CharField(
+        _("date"),
+        max_length=200,
+        blank=True,
+        help_text=_("What is known of the date, in words, e.g. 'not stated; after 2016'."),
+    )
+    url = models.URLField(_("address"), blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["identifier"]
+        constraints = [
+            models.CheckConstraint(name="source_identifier_not_blank", condition=~Q(identifier="")),
+            models.CheckConstraint(
+                name="source_kind_valid", condition=Q(kind__in=["thesis", "news_article", "article", "report"])
+            ),
+            models.CheckConstraint(name="source_language_valid", condition=Q(language__in=["ar", "fa", "en"])),
+        ]
+
+    def __str__(self):
+        return self.title or self.identifier
+
+
+class ObservationQuerySet(models.QuerySet):
+    def published(self):
+        """What the public sees: pages, charts, exports and the API show nothing else."""
+        return self.filter(status=Observation.Status.PUBLISHED)
+
+    def with_related(self):
+        return self.select_related("area", "area__parent", "indicator", "source")
+
+    def for_indicator(self, indicator):
+        return self.filter(indicator=indicator)
+
+    def for_area(self, area):
+        return self.filter(area=area)
+
+    def from_source(self, source):
+        return self.filter(source=source)
+
+    def chartable(self):
+        """Figures that may be drawn as bars: not those the source garbles."""
+        return self.exclude(qualifier=Observation.Qualifier.UNCLEAR)
+
+    def export_order(self):
+        return self.order_by("source__identifier", "area__code", "indicator__position", "year", "pk")
+
+
+class Observation(models.Model):
+    """One figure, exactly as a source states it, with the words it was taken from."""
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", _("exact")
+        MORE_THAN = "more_than", _("more than")
+        LESS_THAN = "less_than", _("less than")
+        ABOUT = "about", _("about")
+        UNCLEAR = "unclear", _("unclear in the source")
+
+    class Scope(models.TextChoices):
+        ECONOMY = "economy", _("whole economy")
+        INDUSTRY = "industry", _("industry and manufacturing")
+        NOT_STATED = "not_stated", _("not stated")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+
+    class Calendar(models.TextChoices):
+        GREGORIAN = "gregorian", _("Gregorian")
+        SOLAR_HIJRI = "solar_hijri", _("Solar Hijri")
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="observations"
+    )
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="observations")
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
+    qualifier = models.CharField(_("qualifier"), max_length=12, choices=Qualifier.choices, default=Qualifier.EXACT)
+    year = models.PositiveSmallIntegerField(
+        _("year (Gregorian)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the source states no year. Filled in from the year as written."),
+    )
+    year_as_written = models.CharField(
+        _("year as written"),
+        max_length=60,
+        blank=True,
+        help_text=_("The year exactly as the source gives it, e.g. 1353."),
+    )
+    year_calendar = models.CharField(
+        _("calendar of the year as written"),
+        max_length=12,
+        choices=Calendar.choices,
+        default=Calendar.GREGORIAN,
+    )
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices, default=Scope.NOT_STATED)
+    definition = models.CharField(
+        _("SME definition"),
+        max_length=300,
+        blank=True,
+        help_text=_("How the source defines small and medium enterprises, where it says."),
+    )
+    quote = models.TextField(
+        _("quote"), help_text=_("The sentence the figure comes from, verbatim, in the source's language.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Only published figures appear on public pages, charts and downloads."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = ObservationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["indicator__position", "area__code", "year"]
+        constraints = [
+            # "A share lies within 0-100" depends on the indicator's unit, a join a CHECK cannot
+            # see: clean() enforces it; the database guarantees what it can see on the row.
+            models.CheckConstraint(
+                name="observation_value_not_negative",
+                condition=Q(value__gte=0),
+                violation_error_message=_("A value cannot be negative."),
+            ),
+            models.CheckConstraint(
+                name="observation_year_plausible",
+                condition=Q(year__isnull=True) | Q(year__gte=EARLIEST_YEAR) & Q(year__lte=2100),
+                violation_error_message=_("The year is not plausible."),
+            ),
+            models.CheckConstraint(
+                name="observation_quote_present",
+                condition=~Q(quote=""),
+                violation_error_message=_("Every figure needs the sentence it was taken from, quoted exactly."),
+            ),
+            models.CheckConstraint(
+                name="observation_qualifier_valid",
+                condition=Q(qualifier__in=["exact", "more_than", "less_than", "about", "unclear"]),
+            ),
+            models.CheckConstraint(
+                name="observation_scope_valid", condition=Q(scope__in=["economy", "industry", "not_stated"])
+            ),
+            models.CheckConstraint(name="observation_status_valid", condition=Q(status__in=["draft", "published"])),
+            models.UniqueConstraint(
+                name="observation_unique_figure",
+                fields=["area", "indicator", "source", "year_as_written", "scope", "value"],
+                violation_error_message=_(
+                    "This figure is already recorded: same area, indicator, source, year, scope and value."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.area} · {self.indicator} · {self.year or '—'}: {self.value}"
+
+    def year_from_written(self):
+        """The Gregorian year implied by ``year_as_written``; None when it is not a plain year."""
+        try:
+            written = parse_year(self.year_as_written)
+        except NumberFormatError:
+            return None
+        if self.year_calendar == self.Calendar.SOLAR_HIJRI:
+            return solar_hijri_to_gregorian_year(written)
+        return written
+
+    def clean(self):
+        errors = {}
+        self.quote = (self.quote or "").strip()
+        self.year_as_written = (self.year_as_written or "").strip()
+        if not self.quote:
+            errors["quote"] = _("Every figure needs the sentence it was taken from, quoted exactly.")
+        if self.year is None and self.year_as_written:
+            self.year = self.year_from_written()
+        if self.year is not None:
+            this_year = timezone.now().year
+            if self.year < EARLIEST_YEAR or self.year > this_year:
+                errors["year"] = _("The year must be between %(first)s and %(last)s.") % {
+                    "first": EARLIEST_YEAR,
+                    "last": this_year,
+                }
+        if self.value is not None:
+            if self.value < 0:
+                errors["value"] = _("A value cannot be negative.")
+            elif self.indicator_id and self.indicator.is_share and self.value > 100:
+                errors["value"] = _("A share is a percentage: it must be between 0 and 100.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_charted(self):
+        return self.qualifier != self.Qualifier.UNCLEAR
