@@ -4,6 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Language-neutral data: the read-only JSON API and full-data downloads (?lang= for names).
+    path("api/", include("indicators.api_urls")),
 ]
 
 urlpatterns += i18n_patterns(
