@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = _("Statistics")
+
+    def ready(self):
+        from .cache import connect_signals
+
+        connect_signals()
