@@ -2,8 +2,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
     # Language-neutral data: the read-only JSON API and full-data downloads (?lang= for names).
     path("api/", include("indicators.api_urls")),
 ]
