@@ -29,6 +29,14 @@ class Indicator(models.Model):
         help_text=_("Headline indicators are offered first on the comparison pages."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=100)
+    countries_only = models.BooleanField(
+        _("countries only"),
+        default=False,
+        help_text=_(
+            "Tick when figures for this indicator are compared between countries: groups of countries "
+            "(such as the EU-25) and regions within a country are then refused."
+        ),
+    )
 
     class Meta:
         verbose_name = _("indicator")
@@ -47,6 +55,20 @@ class Indicator(models.Model):
     @property
     def is_share(self):
         return self.unit == self.Unit.PERCENT
+
+    def clean(self):
+        if self.countries_only and self.pk:
+            others = self.observations.exclude(area__kind=Area.Kind.COUNTRY).select_related("area")[:3]
+            if others:
+                raise ValidationError(
+                    {
+                        "countries_only": _(
+                            "Some figures for this indicator are about areas that are not countries (%(areas)s): "
+                            "change or delete them first."
+                        )
+                        % {"areas": ", ".join(sorted({obs.area.code for obs in others}))}
+                    }
+                )
 
 
 class Source(models.Model):
@@ -121,6 +143,11 @@ class ObservationQuerySet(models.QuerySet):
 
     def export_order(self):
         return self.order_by("source__identifier", "area__code", "indicator__position", "year", "pk")
+
+    def ever_published(self):
+        """Figures that are, or once were, public: only an administrator may delete them."""
+        once = Observation.history.filter(status=Observation.Status.PUBLISHED).values("id")
+        return self.filter(Q(status=Observation.Status.PUBLISHED) | Q(pk__in=once))
 
 
 class Observation(models.Model):
@@ -234,16 +261,17 @@ class Observation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.area} · {self.indicator} · {self.year or '—'}: {self.value}"
+        value = "" if self.value is None else format(self.value.normalize(), "f")  # 57.5, not 57.5000
+        return f"{self.area} · {self.indicator} · {self.year or '—'}: {value}"
 
     def year_from_written(self):
         """The Gregorian year implied by ``year_as_written``; None when it is not a plain year."""
         try:
             written = parse_year(self.year_as_written)
-        except NumberFormatError:
+            if self.year_calendar == self.Calendar.SOLAR_HIJRI:
+                return solar_hijri_to_gregorian_year(written)
+        except (NumberFormatError, ValueError):  # ValueError: a year the calendar cannot hold (0)
             return None
-        if self.year_calendar == self.Calendar.SOLAR_HIJRI:
-            return solar_hijri_to_gregorian_year(written)
         return written
 
     def clean(self):
@@ -252,22 +280,77 @@ class Observation(models.Model):
         self.year_as_written = (self.year_as_written or "").strip()
         if not self.quote:
             errors["quote"] = _("Every figure needs the sentence it was taken from, quoted exactly.")
-        if self.year is None and self.year_as_written:
-            self.year = self.year_from_written()
-        if self.year is not None:
-            this_year = timezone.now().year
-            if self.year < EARLIEST_YEAR or self.year > this_year:
-                errors["year"] = _("The year must be between %(first)s and %(last)s.") % {
-                    "first": EARLIEST_YEAR,
-                    "last": this_year,
-                }
+        errors.update(self._year_errors())
         if self.value is not None:
             if self.value < 0:
                 errors["value"] = _("A value cannot be negative.")
             elif self.indicator_id and self.indicator.is_share and self.value > 100:
                 errors["value"] = _("A share is a percentage: it must be between 0 and 100.")
+        if self.indicator_id and self.area_id and self.indicator.countries_only and not self.area.is_country:
+            errors["area"] = _(
+                "“%(indicator)s” is compared between countries only: choose a country, "
+                "not a group of countries or a region."
+            ) % {"indicator": self.indicator}
         if errors:
             raise ValidationError(errors)
+
+    def _year_errors(self):
+        """Fill the Gregorian year from the year as written, and check the two agree and are plausible."""
+        written_year = self.year_from_written() if self.year_as_written else None
+        derived = self.year is None and written_year is not None
+        if derived:
+            self.year = written_year
+        if self.year is None:
+            return {}
+        this_year = timezone.now().year
+        if EARLIEST_YEAR <= self.year <= this_year:
+            if written_year is not None and written_year != self.year:
+                return {
+                    "year": _(
+                        "The year as written, %(written)s (%(calendar)s), is %(expected)s, not %(year)s. "
+                        "Leave this field empty to have it filled in."
+                    )
+                    % {
+                        "written": self.year_as_written,
+                        "calendar": self.get_year_calendar_display(),
+                        "expected": written_year,
+                        "year": self.year,
+                    }
+                }
+            return {}
+        year, limits = self.year, {"first": EARLIEST_YEAR, "last": this_year}
+        if derived:
+            # Not kept: the error belongs to the year as written, and the constraint on the year
+            # would only repeat it.
+            self.year = None
+            messages = [
+                _(
+                    "The year as written, %(written)s (%(calendar)s), is %(year)s: "
+                    "the year must be between %(first)s and %(last)s."
+                )
+                % {
+                    "written": self.year_as_written,
+                    "calendar": self.get_year_calendar_display(),
+                    "year": year,
+                    **limits,
+                }
+            ]
+        else:
+            messages = [_("The year must be between %(first)s and %(last)s.") % limits]
+        # A year between 1250 and 1500 is most likely a Solar Hijri year typed as a Gregorian one.
+        if year < EARLIEST_YEAR and 1250 <= year <= 1500:
+            if derived:
+                messages.append(
+                    _("If the source uses the Solar Hijri calendar, choose it as the calendar of the year as written.")
+                )
+            else:
+                messages.append(
+                    _(
+                        "If this is a Solar Hijri year, write it under “year as written”, choose the Solar Hijri "
+                        "calendar and leave this field empty: it is converted for you."
+                    )
+                )
+        return {"year_as_written" if derived else "year": messages}
 
     @property
     def is_charted(self):

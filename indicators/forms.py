@@ -1,0 +1,132 @@
+"""Admin forms: numbers and years typed the way staff type them, in any of the three scripts."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .numbers import NumberFormatError, parse_number, parse_year
+
+PERCENT_SIGNS = ("%", "\u066a")  # '%' and the Arabic percent sign '٪'
+
+
+def plain_number(value):
+    """Decimal('57.5000') -> '57.5', as staff wrote it, rather than the database's four decimals."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+class NumberField(forms.CharField):
+    """A number in Latin, Persian or Arabic-Indic digits; '/' or '٫' may be the decimal point."""
+
+    default_error_messages = {"invalid": _("Enter a number, such as 57.5, ۵۷/۵ or ٥٧٫٥.")}
+
+    def prepare_value(self, value):
+        return plain_number(value)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_number(text)
+        except NumberFormatError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class YearField(forms.CharField):
+    """A year in any digits (۱۹۷۸, ١٩٧٨ or 1978); empty when the source states none."""
+
+    default_error_messages = {"invalid": _("Enter a year as a number, such as 2013 or ۲۰۱۳.")}
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_year(text)
+        except NumberFormatError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def has_percent_sign(text):
+    return any(sign in (text or "") for sign in PERCENT_SIGNS)
+
+
+def percent_sign_error(indicator):
+    return _(
+        "“%(indicator)s” is counted in %(unit)s, not as a percentage: remove the %% sign, or choose a share indicator."
+    ) % {"indicator": indicator, "unit": indicator.get_unit_display()}
+
+
+class ObservationForm(forms.ModelForm):
+    value = NumberField(
+        label=_("value"),
+        help_text=_("Digits in any script; a slash or ٫ is read as the decimal point (57/5 is 57.5)."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "decimal", "maxlength": 40}),
+    )
+    year = YearField(
+        label=_("year (Gregorian)"),
+        required=False,
+        help_text=_(
+            "Empty when the source states no year. Leave it empty to have it filled in from the year as written."
+        ),
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric", "size": 6, "maxlength": 8}),
+    )
+
+    class Meta:
+        error_messages = {
+            "quote": {"required": _("Every figure needs the sentence it was taken from, quoted exactly.")},
+        }
+        widgets = {
+            # The quote is in the source's language, whatever the language of the admin.
+            "quote": forms.Textarea(attrs={"dir": "auto", "rows": 3}),
+            "year_as_written": forms.TextInput(attrs={"dir": "auto"}),
+            # Copied by modeltranslation to note_en, note_ar, note_fa: three short boxes, not three pages.
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "definition": forms.TextInput(attrs={"size": 60}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        indicator = cleaned.get("indicator")
+        raw_value = self.data.get(self.add_prefix("value"), "")
+        if indicator and not indicator.is_share and has_percent_sign(raw_value):
+            self.add_error("value", percent_sign_error(indicator))
+        # A corrected year as written must not be checked against the old Gregorian year:
+        # empty it so that the model fills it in again.
+        rewritten = {"year_as_written", "year_calendar"} & set(self.changed_data)
+        if self.instance.pk and rewritten and "year" not in self.changed_data:
+            cleaned["year"] = None
+        return cleaned
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("file"),
+        help_text=_("CSV (UTF-8) or XLSX, with the columns of the full-data download."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    lang = forms.ChoiceField(
+        label=_("language of the notes and definitions"),
+        choices=settings.LANGUAGES,
+        initial="en",
+        help_text=_("The note and definition columns are stored in this language."),
+    )
+    publish = forms.BooleanField(
+        label=_("publish every figure in the file"),
+        required=False,
+        help_text=_(
+            "Otherwise new figures come in as drafts and existing figures keep their status, "
+            "unless the file has a status column."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise ValidationError(_("Choose a CSV or XLSX file."))
+        return upload
