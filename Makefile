@@ -6,12 +6,12 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup install messages migrate seed test lint format clean
+.PHONY: run setup install assets static messages migrate seed test lint format clean
 
 run: setup
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
-setup: install messages migrate seed
+setup: install assets messages migrate seed
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# Front-end files (plotly.js, the Vazirmatn font) from npm, exactly as package-lock.json pins
+# them; Django serves them from node_modules (STATICFILES_DIRS), nothing is copied into git.
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# For production: every static file, hashed and compressed, into staticfiles/.
+static: install assets
+	$(MANAGE) collectstatic --no-input -v0
 
 # Compiled catalogues (.mo) are build output, not kept in git. msgfmt (GNU gettext) is used
 # where installed; otherwise polib compiles the same .po files in pure Python.
@@ -35,7 +47,7 @@ migrate: install
 seed: migrate
 	$(MANAGE) load_seed
 
-test: install messages
+test: install assets messages
 	$(BIN)/pytest
 
 lint: install

@@ -3,5 +3,13 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.observation_list, name="observation_list"),
+    path("", views.home, name="home"),
+    path("compare/", views.compare_index, name="compare_index"),
+    path("compare/<slug:code>/", views.compare, name="compare"),
+    path("compare/<slug:code>/data.json", views.compare_json, name="compare_json"),
+    path("areas/<str:code>/", views.area, name="area"),
+    path("areas/<str:code>/data.json", views.area_json, name="area_json"),
+    path("sources/", views.source_list, name="source_list"),
+    path("sources/<path:identifier>/", views.source, name="source"),
+    path("about/", views.about, name="about"),
 ]

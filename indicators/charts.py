@@ -1,0 +1,420 @@
+"""Plotly figures for the comparison and area pages, built from the dicts of ``indicators.services``.
+
+The same figure is drawn in the browser (embedded with ``json_script``, drawn by static/js/chart.js)
+and can be exported as PNG on the server, so everything a reader needs is inside the figure: title,
+unit, flags legend and sources. Facts this module relies on (see the project notes on Plotly, RTL
+and PNG): Plotly lays SVG text out left to right even in a right-to-left page, so in Arabic and
+Persian every string is isolated with RLI…PDI (U+2067…U+2069); plotly.js renders some HTML in
+labels, so every string from the data has ``&``, ``<`` and ``>`` escaped before it goes in;
+digits are written by ``indicators.formatting``, since plotly.js's locales do not change them.
+"""
+
+import json
+import math
+import textwrap
+
+import plotly.graph_objects as go
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .formatting import current_lang, format_number, format_quantity, is_rtl
+from .services import figure_groups
+
+RLI, PDI = "\u2067", "\u2069"
+FONT_FAMILY = "Vazirmatn, 'Noto Sans Arabic', 'DejaVu Sans', sans-serif"
+TEXT_COLOR = "#1f2328"
+MUTED_COLOR = "#4d5560"
+GRID_COLOR = "#d9dde3"
+# Dark enough for white text and for 3:1 against the white background (WCAG non-text contrast).
+GROUP_COLORS = {"country": "#1d5c8f", "aggregate": "#8a4f00", "subnational": "#2f6b2c"}
+AREA_COLOR = "#1d5c8f"
+HEIGHT = 540
+LINE_HEIGHT = 17  # pixels per line of the notes under the chart (font size 12)
+PLOT_WIDTH = 860  # the plot area of a 1000 px wide figure, less its margins
+CHAR_WIDTH = 6.5  # an average character of Vazirmatn at 12 px
+NOTE_CHARS = 120  # characters per line of the notes under the chart
+
+# The modebar's texts, keyed by plotly.js's English strings (plotly-basic.js); the values go
+# through gettext so that translations live in the .po files with the rest of the interface.
+MODEBAR_STRINGS = {
+    "Autoscale": gettext_lazy("Autoscale"),
+    "Box Select": gettext_lazy("Box Select"),
+    "Compare data on hover": gettext_lazy("Compare data on hover"),
+    "Double-click on legend to isolate one trace": gettext_lazy("Double-click on legend to isolate one trace"),
+    "Double-click to zoom back out": gettext_lazy("Double-click to zoom back out"),
+    "Download plot as a PNG": gettext_lazy("Download plot as a PNG"),
+    "Download plot": gettext_lazy("Download plot"),
+    "Image download succeeded": gettext_lazy("Image download succeeded"),
+    "Lasso Select": gettext_lazy("Lasso Select"),
+    "Pan": gettext_lazy("Pan"),
+    "Preparing image - this may take a few seconds": gettext_lazy("Preparing image - this may take a few seconds"),
+    "Produced with Plotly.js": gettext_lazy("Produced with Plotly.js"),
+    "Reset axes": gettext_lazy("Reset axes"),
+    "Reset": gettext_lazy("Reset"),
+    "Show closest data on hover": gettext_lazy("Show closest data on hover"),
+    "Sorry, there was a problem downloading your image!": gettext_lazy(
+        "Sorry, there was a problem downloading your image!"
+    ),
+    "Toggle Spike Lines": gettext_lazy("Toggle Spike Lines"),
+    "Zoom in": gettext_lazy("Zoom in"),
+    "Zoom out": gettext_lazy("Zoom out"),
+    "Zoom": gettext_lazy("Zoom"),
+}
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def escape_label(text):
+    """Make data text inert in plotly.js, which renders <a href>, <b>, <br>… inside labels."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def chart_text(text, lang=None):
+    """Escape one line of data text and, in Arabic and Persian, isolate it right to left."""
+    text = escape_label(text)
+    return f"{RLI}{text}{PDI}" if is_rtl(lang) and text else text
+
+
+def chart_lines(lines, lang=None):
+    """Several lines (already plain text, not HTML), each escaped and isolated, joined by <br>."""
+    return "<br>".join(chart_text(line, lang) for line in lines if line)
+
+
+def wrap_words(text, width):
+    """Break text into lines of about ``width`` characters, at spaces only."""
+    return textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _bold(text, lang):
+    return f"<b>{chart_text(text, lang)}</b>"
+
+
+# --- axes ------------------------------------------------------------------------------------
+
+
+def nice_ticks(top, count=5):
+    """Round tick values from 0 to at least ``top``: 0, 20, 40 … 100 for a share near 100."""
+    if top <= 0:
+        return [0, 1]
+    raw_step = top / count
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
+    ticks = [0]
+    while ticks[-1] < top - 1e-9:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _value_axis(values, unit, lang, title):
+    top = max(values, default=0)
+    if unit == "percent":
+        top = min(max(top, 10), 100)
+    ticks = nice_ticks(top)
+    tick_text = [format_quantity(t, "percent", lang) if unit == "percent" else format_number(t, lang) for t in ticks]
+    return {
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [chart_text(t, lang) for t in tick_text],
+        # Headroom for the value labels drawn above the bars.
+        "range": [0, max(ticks[-1], max(values, default=0)) * 1.18],
+        "side": "right" if is_rtl(lang) else "left",
+        "title": {"text": chart_text(title, lang), "font": {"size": 12, "color": MUTED_COLOR}},
+        "gridcolor": GRID_COLOR,
+        "zeroline": True,
+        "zerolinecolor": MUTED_COLOR,
+        "fixedrange": False,
+        "automargin": True,
+    }
+
+
+# --- pieces shared by both figures -----------------------------------------------------------
+
+
+def slot_chars(bar_count):
+    """How many characters fit under one bar: labels wrap to that width, so that neighbours do
+    not overlap in a chart about 1000 px wide (the PNG's default; the page is wider)."""
+    return max(8, min(20, int(PLOT_WIDTH / max(bar_count, 1) / CHAR_WIDTH)))
+
+
+def _bar_text(figure, lang, width):
+    """The value label above a bar: the figure in words and its flag symbols."""
+    text = figure["value_display"] + (" " + figure["flag_symbols"] if figure.get("flag_symbols") else "")
+    return chart_lines(wrap_words(text, width), lang)
+
+
+def _tick_label(figure, lang, width):
+    lines = wrap_words(figure["label_base"], width) + wrap_words(figure.get("label_detail") or "", width)
+    return chart_lines(lines, lang)
+
+
+def _hover_text(figure, flag_labels, lang, first_line):
+    lines = [_bold(first_line, lang)]
+    body = [figure["value_display"]]
+    year = figure["year_display"]
+    if figure["year_as_written"] and figure["year_as_written"] != str(figure["year"]):
+        year = _("%(year)s (written “%(written)s”, %(calendar)s)") % {
+            "year": year,
+            "written": figure["year_as_written"],
+            "calendar": figure["year_calendar_label"],
+        }
+    body.append(_("Year: %(year)s") % {"year": year})
+    body.append(_("Scope: %(scope)s") % {"scope": figure["scope_label"]})
+    if figure["definition"]:
+        body.append(_("SME definition: %(definition)s") % {"definition": figure["definition"]})
+    body.append(_("Source: %(source)s") % {"source": figure["source"]["title"]})
+    for code in figure["flags"]:
+        if code in flag_labels:
+            symbol, label = flag_labels[code]
+            body.append(f"{symbol} {label}".strip())
+    body.append(_("Click to read the quote."))
+    for line in body:
+        lines.extend(chart_text(part, lang) for part in wrap_words(line, 60))
+    return "<br>".join(lines)
+
+
+def _notes(data, lang):
+    """Lines under the chart: the flag legend, then the sources (every chart names its sources)."""
+    lines = []
+    separator = "؛ " if is_rtl(lang) else "; "
+    symbols = [f"{item['symbol']} {item['label']}" for item in data.get("flag_legend", []) if item["symbol"]]
+    if symbols:
+        lines.extend(wrap_words("   ".join(symbols), NOTE_CHARS))
+    titles = [s["title"] for s in data.get("sources", [])]
+    if titles:
+        label = _("Source: %(sources)s") if len(titles) == 1 else _("Sources: %(sources)s")
+        lines.extend(wrap_words(label % {"sources": separator.join(titles)}, NOTE_CHARS))
+    not_charted = data.get("not_charted", [])
+    if not_charted:
+        lines.extend(
+            wrap_words(
+                _("Not charted (unclear in the source): %(figures)s")
+                % {"figures": separator.join(f"{f['label_base']} {f['value_display']}" for f in not_charted)},
+                NOTE_CHARS,
+            )
+        )
+    return lines
+
+
+def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes, show_legend):
+    rtl = is_rtl(lang)
+    notes_height = LINE_HEIGHT * len(notes)
+    tick_lines = max((t.count("<br>") + 1 for t in ticktext), default=1)
+    # Tick labels are laid out by us (no automargin), so the notes can sit at a known distance.
+    ticks_height = 14 * tick_lines + 16
+    bottom = ticks_height + notes_height + 24
+    layout = {
+        "template": "none",
+        "height": HEIGHT + notes_height + 14 * max(tick_lines - 2, 0),
+        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
+        "separators": ".," if not rtl else "\u066b\u066c",
+        "title": {
+            "text": _bold(title, lang),
+            "subtitle": {"text": chart_text(subtitle, lang), "font": {"size": 13, "color": MUTED_COLOR}},
+            "x": 0.98 if rtl else 0.02,
+            "xanchor": "right" if rtl else "left",
+            "xref": "container",
+            "y": 0.97,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 17},
+        },
+        # Title and subtitle above the plot, and the legend between them and the plot if shown.
+        "margin": {"t": 112 if show_legend else 90, "b": bottom, "l": 70, "r": 70, "pad": 4},
+        "xaxis": {
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": categories,
+            "tickmode": "array",
+            "tickvals": categories,
+            "ticktext": ticktext,
+            "tickangle": 0,
+            "automargin": False,
+            "autorange": "reversed" if rtl else True,
+            "showgrid": False,
+            "tickfont": {"size": 12},
+        },
+        "yaxis": value_axis,
+        "bargap": 0.35,
+        "barmode": "overlay",
+        "showlegend": show_legend,
+        "legend": {
+            "orientation": "h",
+            "x": 1 if rtl else 0,
+            "xanchor": "right" if rtl else "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "font": {"size": 12},
+        },
+        "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT_FAMILY, "size": 13}},
+        "annotations": [],
+        "shapes": [],
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+    }
+    if notes:
+        layout["annotations"].append(
+            {
+                "text": "<br>".join(chart_text(line, lang) for line in notes),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1 if rtl else 0,
+                "xanchor": "right" if rtl else "left",
+                "y": 0,
+                "yanchor": "top",
+                "yshift": -(ticks_height + 8),
+                "align": "right" if rtl else "left",
+                "showarrow": False,
+                "font": {"size": 12, "color": MUTED_COLOR},
+            }
+        )
+    if not categories:
+        layout["annotations"].append(
+            {
+                "text": chart_text(_("No figure to chart for this choice."), lang),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 15, "color": MUTED_COLOR},
+            }
+        )
+        layout["xaxis"]["visible"] = False
+    return layout
+
+
+def _flag_labels(data):
+    return {item["code"]: (item["symbol"], item["label"]) for item in data.get("flag_legend", [])}
+
+
+def _bar_trace(figures, name, color, lang, flag_labels, width):
+    return go.Bar(
+        x=[f["anchor"] for f in figures],
+        y=[f["value"] for f in figures],
+        name=chart_text(name, lang),
+        marker={"color": color, "line": {"width": 0}},
+        text=[_bar_text(f, lang, width) for f in figures],
+        textposition="outside",
+        textangle=0,
+        # Labels are wrapped to the bar's width; Plotly would otherwise shrink some of them.
+        constraintext="none",
+        cliponaxis=False,
+        textfont={"size": 12, "color": TEXT_COLOR},
+        hovertext=[_hover_text(f, flag_labels, lang, f["label"]) for f in figures],
+        hoverinfo="text",
+        # Where a click on the bar leads: the figure's source and quote on the same page.
+        customdata=[f"#{f['anchor']}" for f in figures],
+    )
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def compare_figure(compare_data, lang=None):
+    """The bar chart of ``services.compare_data``: one bar per figure, countries first, then groups
+    of countries and regions apart (their own colour, legend entry and a separating line)."""
+    lang = current_lang(lang or compare_data.get("lang"))
+    with translation.override(lang):
+        indicator = compare_data["indicator"]
+        flag_labels = _flag_labels(compare_data)
+        traces, categories, ticktext, boundaries = [], [], [], []
+        width = slot_chars(len(compare_data["figures"]))
+        for group in figure_groups(compare_data):
+            figures = [_with_base(f, f["area"]["name"]) for f in group["figures"]]
+            if categories:
+                boundaries.append(len(categories) - 0.5)
+            categories.extend(f["anchor"] for f in figures)
+            ticktext.extend(_tick_label(f, lang, width) for f in figures)
+            color = GROUP_COLORS.get(group["kind"], AREA_COLOR)
+            traces.append(_bar_trace(figures, group["label"], color, lang, flag_labels, width))
+        values = [f["value"] for f in compare_data["figures"]]
+        not_charted = [_with_base(f, f["area"]["name"]) for f in compare_data.get("not_charted", [])]
+        notes = _notes({**compare_data, "not_charted": not_charted}, lang)
+        layout = _layout(
+            compare_data,
+            lang,
+            indicator["name"],
+            f"{indicator['unit_label']} · {compare_data.get('params_label', '')}".strip(" ·"),
+            _value_axis(values, indicator["unit"], lang, indicator["unit_label"]),
+            categories,
+            ticktext,
+            notes,
+            show_legend=len(traces) > 1,
+        )
+        for x in boundaries:
+            layout["shapes"].append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": x,
+                    "x1": x,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": MUTED_COLOR, "width": 1, "dash": "dot"},
+                }
+            )
+        return go.Figure(data=traces, layout=layout)
+
+
+def area_figure(area_data, lang=None):
+    """The bar chart of ``services.area_data``: the area's share indicators, one bar per figure."""
+    lang = current_lang(lang or area_data.get("lang"))
+    with translation.override(lang):
+        area = area_data["area"]
+        flag_labels = _flag_labels(area_data)
+        figures = [_with_base(f, f["indicator"]["name"]) for f in area_data["figures"]]
+        width = slot_chars(len(figures))
+        trace = _bar_trace(figures, area["name"], AREA_COLOR, lang, flag_labels, width)
+        not_charted = [_with_base(f, f["indicator"]["name"]) for f in area_data.get("not_charted", [])]
+        notes = _notes({**area_data, "not_charted": not_charted}, lang)
+        title = _("%(area)s: shares held by small and medium enterprises") % {"area": area["name"]}
+        subtitle = _("per cent, as each source states it")
+        layout = _layout(
+            area_data,
+            lang,
+            title,
+            subtitle,
+            _value_axis([f["value"] for f in figures], "percent", lang, str(_("per cent"))),
+            [f["anchor"] for f in figures],
+            [_tick_label(f, lang, width) for f in figures],
+            notes,
+            show_legend=False,
+        )
+        return go.Figure(data=[trace], layout=layout)
+
+
+def _with_base(figure, base):
+    """A copy of the figure dict that knows the label's first part (area or indicator name)."""
+    return {**figure, "label_base": base}
+
+
+# --- for the page ----------------------------------------------------------------------------
+
+
+def chart_config(lang=None, filename="smedash-chart"):
+    """plotly.js config: the page's locale (registered by chart.js), no logo, no selection tools."""
+    lang = current_lang(lang)
+    return {
+        "locale": lang,
+        "displaylogo": False,
+        "responsive": True,
+        # sendChartToCloud would post the chart to another host: never offered.
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toggleSpikelines", "sendChartToCloud"],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def figure_payload(fig, lang=None, filename="smedash-chart"):
+    """The figure as plain JSON-ready data ({data, layout, config}) for ``json_script``."""
+    payload = json.loads(fig.to_json())
+    payload["config"] = chart_config(lang, filename)
+    return payload
+
+
+def modebar_locale(lang=None):
+    """The plotly.js locale dictionary of the modebar, in the active (or given) language."""
+    with translation.override(current_lang(lang)):
+        return {"name": current_lang(lang), "dictionary": {key: str(value) for key, value in MODEBAR_STRINGS.items()}}

@@ -1,0 +1,746 @@
+"""Selectors for the public pages: the queries and the shaping of what the pages, their JSON twins
+and the charts show.
+
+Every function here returns plain data (dicts, lists, str, int, float, None) in one language, so
+the same structure is rendered by a template, serialised as JSON, drawn by ``indicators.charts``
+and exported as PNG. Only published figures are read (``Observation.objects.published()``), and
+each function makes a fixed number of queries, however many areas or figures there are: related
+rows come with ``select_related`` and filtering happens in Python on the (small) result.
+
+Results are cached per language and per ``data_version()``, so any change to the data makes every
+cached result stale at once.
+"""
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from countries.models import Area
+
+from .cache import data_version
+from .exports import plain_decimal
+from .formatting import current_lang, format_figure, format_number, format_year, is_rtl
+from .models import Indicator, Observation, Source
+from .numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
+
+CACHE_SECONDS = 600
+MAX_AREAS = 60  # more codes than areas could sensibly be compared: a mistake or an abuse
+MAX_AREAS_PARAM_LENGTH = 1000
+MAX_MESSAGES = 5  # complaints about wrong area codes: the first few say enough
+YEAR_LATEST = "latest"
+YEAR_ALL = "all"
+SCOPE_ALL = "all"
+AREA_CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,11}")
+INDICATOR_CODE_RE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+
+Qualifier = Observation.Qualifier
+Scope = Observation.Scope
+
+# The order groups are shown in, and what a group is called: aggregates and regions are never
+# ranked among countries.
+GROUP_ORDER = [Area.Kind.COUNTRY, Area.Kind.AGGREGATE, Area.Kind.SUBNATIONAL]
+GROUP_LABELS = {
+    Area.Kind.COUNTRY: gettext_lazy("Countries"),
+    Area.Kind.AGGREGATE: gettext_lazy("Groups of countries"),
+    Area.Kind.SUBNATIONAL: gettext_lazy("Regions within a country"),
+}
+
+# Flags warn that a figure cannot be read at face value beside the others. The symbol marks the
+# bar on the chart and the row in the table; qualified figures and areas with several figures
+# need no symbol (their label says it in words) but are flagged in the data all the same.
+FLAGS = {
+    "no_year": ("†", gettext_lazy("year not stated")),
+    "period": ("‡", gettext_lazy("covers several years, filed under the last")),
+    "year_differs": ("*", gettext_lazy("the figures shown are from different years")),
+    "scope_differs": ("§", gettext_lazy("scope differs from most figures shown")),
+    "definition": ("¶", gettext_lazy("rests on the source's own SME definition (see the table)")),
+    "qualified": ("", gettext_lazy("not an exact figure (more than, less than, about)")),
+    "several": ("", gettext_lazy("one of several figures for this area, each with its own bar")),
+    "unclear": ("", gettext_lazy("unclear in the source: not charted")),
+}
+
+
+class ParameterError(ValueError):
+    """Bad query parameters; ``messages`` are in the active language, ready to show."""
+
+    def __init__(self, messages):
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = [str(m) for m in messages]
+
+
+@dataclass(frozen=True)
+class CompareParams:
+    areas: tuple = ()  # upper-case area codes; empty means every area with a figure
+    year: object = YEAR_LATEST  # "latest", "all" or a Gregorian year (int)
+    scope: str = SCOPE_ALL
+
+    def as_query(self):
+        """The query string that reproduces this view (areas as one comma-separated value)."""
+        query = {}
+        if self.areas:
+            query["areas"] = ",".join(self.areas)
+        query["year"] = str(self.year)
+        query["scope"] = self.scope
+        return urlencode(query, safe=",")  # areas=IRN,JPN, as people write it
+
+    def as_dict(self):
+        return {"areas": list(self.areas), "year": self.year, "scope": self.scope}
+
+
+def parse_compare_params(query):
+    """Read ``areas``, ``year`` and ``scope`` from a QueryDict (or a plain dict).
+
+    ``areas`` may be repeated (checkboxes) or comma-separated (``areas=IRN,JPN``). Raises
+    ParameterError with every problem found, in the active language.
+    """
+    errors = []
+    if hasattr(query, "getlist"):
+        raw_areas = query.getlist("areas")
+    else:
+        value = query.get("areas")
+        raw_areas = value if isinstance(value, list | tuple) else ([value] if value else [])
+    codes = []
+    if sum(len(chunk) for chunk in raw_areas) > MAX_AREAS_PARAM_LENGTH:
+        errors.append(_("Too many areas were asked for: choose at most %(max)s.") % {"max": format_number(MAX_AREAS)})
+    else:
+        for chunk in raw_areas:
+            for code in str(chunk).split(","):
+                code = code.strip().upper()
+                if not code or code in codes:
+                    continue
+                if not AREA_CODE_RE.fullmatch(code):
+                    if len(errors) < MAX_MESSAGES:
+                        errors.append(_("“%(code)s” is not an area code.") % {"code": code[:20]})
+                    continue
+                codes.append(code)
+        if len(codes) > MAX_AREAS:
+            errors.append(
+                _("Too many areas were asked for: choose at most %(max)s.") % {"max": format_number(MAX_AREAS)}
+            )
+
+    year_text = (query.get("year") or YEAR_LATEST).strip().lower()
+    if year_text in (YEAR_LATEST, YEAR_ALL):
+        year = year_text
+    else:
+        try:
+            year = parse_year(year_text)
+        except NumberFormatError:
+            year = None
+        if year is None or not 1900 <= year <= 2100:
+            errors.append(_("“%(year)s” is not a year: choose a year, “latest” or “all”.") % {"year": year_text[:20]})
+
+    scope = (query.get("scope") or SCOPE_ALL).strip().lower()
+    if scope != SCOPE_ALL and scope not in Scope.values:
+        errors.append(_("“%(scope)s” is not a scope.") % {"scope": scope[:20]})
+
+    if errors:
+        raise ParameterError(errors)
+    return CompareParams(areas=tuple(codes), year=year, scope=scope)
+
+
+# --- shaping --------------------------------------------------------------------------------
+
+
+def _url(name, lang, *args, query=""):
+    with translation.override(lang):
+        url = reverse(name, args=args)
+    return f"{url}?{query}" if query else url
+
+
+def area_dict(area, lang):
+    return {
+        "code": area.code,
+        "name": str(area.name or area.code),
+        "kind": area.kind,
+        "kind_label": str(area.get_kind_display()),
+        "parent": area.parent.code if area.parent_id else None,
+        "url": _url("area", lang, area.code),
+    }
+
+
+def source_dict(source, lang):
+    return {
+        "identifier": source.identifier,
+        "title": str(source.title or source.identifier),
+        "url": _url("source", lang, source.identifier),
+        "language": source.language,
+        "language_label": str(source.get_language_display()),
+        "dir": "rtl" if source.language in ("ar", "fa") else "ltr",
+        "kind": source.kind,
+        "kind_label": str(source.get_kind_display()),
+    }
+
+
+def indicator_dict(indicator, lang):
+    return {
+        "code": indicator.code,
+        "name": str(indicator.name or indicator.code),
+        "description": str(indicator.description or ""),
+        "unit": indicator.unit,
+        "unit_label": str(indicator.get_unit_display()),
+        "is_share": indicator.is_share,
+        "url": _url("compare", lang, indicator.code),
+    }
+
+
+def figure_dict(obs, lang):
+    """One published observation, shaped for a table row, a bar and a JSON record."""
+    source = source_dict(obs.source, lang)
+    return {
+        "id": obs.pk,
+        "anchor": f"q-{obs.pk}",
+        "area": area_dict(obs.area, lang),
+        "indicator": {"code": obs.indicator.code, "name": str(obs.indicator.name), "unit": obs.indicator.unit},
+        "value": float(obs.value),
+        "value_text": plain_decimal(obs.value),
+        "value_display": format_figure(obs.value, obs.indicator.unit, obs.qualifier, lang),
+        "qualifier": obs.qualifier,
+        "qualifier_label": str(obs.get_qualifier_display()),
+        "year": obs.year,
+        "year_display": format_year(obs.year, lang),
+        "year_as_written": obs.year_as_written,
+        "year_calendar": obs.year_calendar,
+        "year_calendar_label": str(obs.get_year_calendar_display()),
+        "is_period": _is_period(obs),
+        "scope": obs.scope,
+        "scope_label": str(obs.get_scope_display()),
+        "definition": str(obs.definition or ""),
+        "note": str(obs.note or ""),
+        "quote": obs.quote,
+        "quote_lang": obs.source.language,
+        "quote_dir": source["dir"],
+        "source": {
+            "identifier": source["identifier"],
+            "title": source["title"],
+            "url": source["url"],
+            "quote_url": f"{source['url']}#q-{obs.pk}",
+        },
+        "charted": obs.qualifier != Qualifier.UNCLEAR,
+        "flags": [],
+        "label": str(obs.area.name or obs.area.code),
+        "label_detail": "",
+    }
+
+
+def _is_period(obs):
+    """A year filed for a period ('the ten years to 1392'): the year as written is not one year."""
+    if obs.year is None or not obs.year_as_written:
+        return False
+    try:
+        parse_year(obs.year_as_written)
+    except NumberFormatError:
+        return True
+    return False
+
+
+def _dominant(values, order):
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], -order.index(v) if v in order else 0))
+
+
+def flag_figures(figures, group_key=lambda f: f["area"]["code"], relative=True):
+    """Set each figure's ``flags`` relative to the others shown with it (in place).
+
+    ``group_key`` says which figures belong to one bar group (one area on the comparison, one
+    indicator on an area profile): several figures in a group are labelled apart. With
+    ``relative=False`` (a list that compares nothing, such as a source's page) only the flags
+    that belong to the figure itself are set.
+    """
+    charted = [f for f in figures if f["charted"]]
+    years = {f["year"] for f in charted if f["year"] is not None}
+    scopes = [f["scope"] for f in charted]
+    dominant_scope = _dominant(scopes, list(Scope.values)) if scopes else None
+    definitions = {f["definition"] for f in charted}
+    group_sizes = Counter(group_key(f) for f in charted)
+    for f in figures:
+        flags = []
+        # An unclear figure is not shown beside the others: only its own flags apply.
+        compared = relative and f["charted"]
+        if not f["charted"]:
+            flags.append("unclear")
+        if f["qualifier"] in (Qualifier.MORE_THAN, Qualifier.LESS_THAN, Qualifier.ABOUT):
+            flags.append("qualified")
+        if f["year"] is None:
+            flags.append("no_year")
+        elif f["is_period"]:
+            flags.append("period")
+        if compared and f["year"] is not None and len(years) > 1:
+            flags.append("year_differs")
+        if compared and len(set(scopes)) > 1 and f["scope"] != dominant_scope:
+            flags.append("scope_differs")
+        if compared and f["definition"] and len(definitions) > 1:
+            flags.append("definition")
+        if compared and group_sizes[group_key(f)] > 1:
+            flags.append("several")
+        f["flags"] = flags
+        f["flag_symbols"] = "".join(FLAGS[code][0] for code in flags)
+        f["flag_details"] = [{"code": c, "symbol": FLAGS[c][0], "label": str(FLAGS[c][1])} for c in flags]
+    return figures
+
+
+def flag_legend(figures):
+    """The flags that occur among ``figures``, in a fixed order, with symbol and explanation."""
+    present = {code for f in figures for code in f["flags"]}
+    return [
+        {"code": code, "symbol": symbol, "label": str(label)}
+        for code, (symbol, label) in FLAGS.items()
+        if code in present
+    ]
+
+
+def _distinguish(figures, base_label):
+    """Labels for the figures of one group (an area's bars): when there are several, say what
+    tells them apart (year, else scope, else source), or number them when nothing recorded does."""
+    if len(figures) == 1:
+        figures[0]["label"] = base_label
+        figures[0]["label_detail"] = ""
+        return
+    differs = {
+        "year": len({f["year_as_written"] or f["year"] for f in figures}) > 1,
+        "scope": len({f["scope"] for f in figures}) > 1,
+        "source": len({f["source"]["identifier"] for f in figures}) > 1,
+    }
+    for index, f in enumerate(figures, start=1):
+        parts = []
+        if differs["year"]:
+            parts.append(f["year_display"])
+        if differs["scope"]:
+            parts.append(f["scope_label"])
+        if differs["source"] and not parts:
+            parts.append(f["source"]["title"])
+        if not parts:
+            # Nothing recorded tells them apart (South Korea: 73 % of units, 97.8 % of
+            # establishments, same list, same source): number them; the note says why.
+            parts.append(
+                _("figure %(index)s of %(count)s")
+                % {"index": format_number(index, grouping=False), "count": format_number(len(figures))}
+            )
+        f["label_detail"] = " · ".join(parts)
+        f["label"] = f"{base_label} ({f['label_detail']})"
+
+
+def _sources_of(figures):
+    """The sources of ``figures``, in order of first appearance, each with its figures."""
+    seen = {}
+    for f in figures:
+        identifier = f["source"]["identifier"]
+        if identifier not in seen:
+            seen[identifier] = {**f["source"], "figures": []}
+        seen[identifier]["figures"].append(f["id"])
+    return list(seen.values())
+
+
+def _year_sort_key(f):
+    # Newest first; a figure with no year after the dated ones.
+    return (f["year"] is None, -(f["year"] or 0))
+
+
+# --- caching --------------------------------------------------------------------------------
+
+
+def _cached(name, lang, parts, build):
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    key = f"smedash:page:{name}:{data_version()}:{lang}:{digest}"
+    result = cache.get(key)
+    if result is None:
+        with translation.override(lang):
+            result = build()
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def first_headline_indicator():
+    """The code of the indicator the comparison opens with, or None when there is none."""
+    return Indicator.objects.filter(headline=True).values_list("code", flat=True).first()
+
+
+def compare_data(indicator_code, params, lang=None):
+    """One indicator across areas: the figures to chart (in chart order), those not charted,
+    sources, flags, notices and the choices for the form.
+
+    Raises Http404 for an unknown indicator and ParameterError for unknown area codes.
+    """
+    lang = current_lang(lang)
+    return _cached("compare", lang, (indicator_code, params), lambda: _compare_data(indicator_code, params, lang))
+
+
+def _compare_data(indicator_code, params, lang):
+    indicator = Indicator.objects.filter(code=indicator_code).first()
+    if indicator is None:
+        raise Http404(_("There is no indicator with the code “%(code)s”.") % {"code": indicator_code[:40]})
+    all_areas = {area.code: area for area in Area.objects.select_related("parent")}
+    unknown = [code for code in params.areas if code not in all_areas]
+    if unknown:
+        raise ParameterError(
+            [_("There is no area with the code “%(code)s”.") % {"code": code} for code in unknown[:MAX_MESSAGES]]
+        )
+
+    observations = list(Observation.objects.published().with_related().for_indicator(indicator))
+    # The other indicators, for the form's indicator menu.
+    indicator_choices = [
+        {"code": i.code, "name": str(i.name), "selected": i.pk == indicator.pk} for i in Indicator.objects.all()
+    ]
+    figures_all = [figure_dict(obs, lang) for obs in observations]
+    available_codes = {f["area"]["code"] for f in figures_all}
+    years = sorted({f["year"] for f in figures_all if f["year"] is not None}, reverse=True)
+
+    selected = [f for f in figures_all if not params.areas or f["area"]["code"] in params.areas]
+    if params.scope != SCOPE_ALL:
+        selected = [f for f in selected if f["scope"] == params.scope]
+    charted = _filter_year([f for f in selected if f["charted"]], params.year)
+    not_charted = [f for f in selected if not f["charted"]]
+    if params.year not in (YEAR_LATEST, YEAR_ALL):
+        not_charted = [f for f in not_charted if f["year"] == params.year]
+
+    flag_figures(charted + not_charted)
+    groups = _group_by_area_kind(charted)
+    ordered = [f for group in groups for f in group["figures"]]
+    # In the data, a group lists its figures by id: each figure appears once, in "figures".
+    group_ids = [{"kind": g["kind"], "label": g["label"], "figures": [f["id"] for f in g["figures"]]} for g in groups]
+
+    notices = []
+    missing = [all_areas[c] for c in params.areas if c not in available_codes]
+    for area in missing:
+        notices.append(_("There is no published figure for %(area)s on this indicator.") % {"area": area.name})
+    if not ordered and not not_charted:
+        notices.append(_("No published figure matches this choice."))
+    if len({f["year"] for f in ordered if f["year"] is not None}) > 1:
+        notices.append(_("The figures are from different years: compare them with care."))
+    if len({f["scope"] for f in ordered}) > 1:
+        notices.append(_("The figures cover different scopes (the whole economy, or industry only)."))
+    if any(f["year"] is None for f in ordered):
+        notices.append(_("Some figures have no year in their source."))
+
+    area_choices = []
+    for kind in GROUP_ORDER:
+        areas = sorted((a for c, a in all_areas.items() if c in available_codes and a.kind == kind), key=str)
+        if areas:
+            area_choices.append(
+                {
+                    "kind": kind,
+                    "label": str(GROUP_LABELS[kind]),
+                    "areas": [{"code": a.code, "name": str(a.name), "selected": a.code in params.areas} for a in areas],
+                }
+            )
+
+    return {
+        "kind": "compare",
+        "lang": lang,
+        "dir": "rtl" if is_rtl(lang) else "ltr",
+        "indicator": indicator_dict(indicator, lang),
+        "params": params.as_dict(),
+        "query": params.as_query(),
+        "params_label": _params_label(params, lang),
+        "groups": group_ids,
+        "figures": ordered,
+        "not_charted": not_charted,
+        "sources": _sources_of(ordered + not_charted),
+        "flag_legend": flag_legend(ordered + not_charted),
+        "notices": notices,
+        "choices": {
+            "indicators": indicator_choices,
+            "areas": area_choices,
+            "years": [{"value": y, "label": format_year(y, lang)} for y in years],
+            "scopes": [{"value": value, "label": str(label)} for value, label in Scope.choices],
+        },
+        "json_url": _url("compare_json", lang, indicator.code, query=params.as_query()),
+        "url": _url("compare", lang, indicator.code, query=params.as_query()),
+    }
+
+
+def figure_groups(compare_data):
+    """The groups of a comparison with their figure dicts (the data lists them by id), in order."""
+    by_id = {f["id"]: f for f in compare_data["figures"]}
+    return [{**group, "figures": [by_id[i] for i in group["figures"]]} for group in compare_data["groups"]]
+
+
+def _filter_year(figures, year):
+    """``latest``: per area and scope, the newest dated figures, plus every undated one (an
+    undated figure cannot be shown to be older). ``all``: everything. A year: that year only."""
+    if year == YEAR_ALL:
+        return figures
+    if year != YEAR_LATEST:
+        return [f for f in figures if f["year"] == year]
+    newest = {}
+    for f in figures:
+        if f["year"] is not None:
+            key = (f["area"]["code"], f["scope"])
+            newest[key] = max(newest.get(key, f["year"]), f["year"])
+    return [f for f in figures if f["year"] is None or f["year"] == newest[(f["area"]["code"], f["scope"])]]
+
+
+def _group_by_area_kind(figures):
+    """Groups of figures by kind of area; in each, areas by their highest value, each area's
+    figures together (newest first), labelled apart when an area has several."""
+    groups = []
+    for kind in GROUP_ORDER:
+        members = [f for f in figures if f["area"]["kind"] == kind]
+        if not members:
+            continue
+        by_area = {}
+        for f in members:
+            by_area.setdefault(f["area"]["code"], []).append(f)
+        ordered_areas = sorted(by_area.values(), key=lambda fs: (-max(f["value"] for f in fs), fs[0]["area"]["name"]))
+        ordered = []
+        for area_figures in ordered_areas:
+            area_figures.sort(key=lambda f: (*_year_sort_key(f), -f["value"]))
+            _distinguish(area_figures, area_figures[0]["area"]["name"])
+            ordered.extend(area_figures)
+        groups.append({"kind": kind, "label": str(GROUP_LABELS[kind]), "figures": ordered})
+    return groups
+
+
+def _params_label(params, lang):
+    """The filters in words, for the chart's subtitle."""
+    if params.year == YEAR_LATEST:
+        year = _("latest year available")
+    elif params.year == YEAR_ALL:
+        year = _("all years")
+    else:
+        year = format_year(params.year, lang)
+    scope = _("all scopes") if params.scope == SCOPE_ALL else str(Scope(params.scope).label)
+    return f"{year} · {scope}"
+
+
+def area_data(area_code, lang=None):
+    """Every published figure for one area, by indicator, with the share indicators to chart.
+
+    Raises Http404 for an unknown area code.
+    """
+    lang = current_lang(lang)
+    code = (area_code or "").strip().upper()
+    return _cached("area", lang, code, lambda: _area_data(code, lang))
+
+
+def _area_data(code, lang):
+    area = Area.objects.select_related("parent").filter(code=code).first()
+    if area is None:
+        raise Http404(_("There is no area with the code “%(code)s”.") % {"code": code[:20]})
+    regions = list(Area.objects.filter(parent=area).order_by("code"))
+    observations = list(Observation.objects.published().with_related().for_area(area))
+
+    figures = [figure_dict(obs, lang) for obs in observations]
+    by_indicator = {}
+    indicators = {}
+    for obs, f in zip(observations, figures, strict=True):
+        by_indicator.setdefault(obs.indicator.code, []).append(f)
+        indicators[obs.indicator.code] = obs.indicator
+    sections = []
+    for indicator in sorted(indicators.values(), key=lambda i: (i.position, i.code)):
+        # Charted figures first, newest first; the unclear ones after them.
+        section_figures = sorted(
+            by_indicator[indicator.code], key=lambda f: (not f["charted"], *_year_sort_key(f), -f["value"])
+        )
+        sections.append({"indicator": indicator_dict(indicator, lang), "figures": section_figures})
+
+    # The chart: shares only (percentages can share an axis; counts and money cannot).
+    chart_figures = []
+    for section in sections:
+        name = section["indicator"]["name"]
+        charted = [f for f in section["figures"] if f["charted"]]
+        _distinguish(charted, name)
+        for f in section["figures"]:
+            if not f["charted"]:
+                f["label"] = name
+        if section["indicator"]["is_share"]:
+            chart_figures.extend(charted)
+    not_charted = [f for f in figures if not f["charted"]]
+    flag_figures(figures, group_key=lambda f: f["indicator"]["code"])
+
+    definitions = {}
+    for f in figures:
+        if f["definition"]:
+            entry = definitions.setdefault(f["definition"], {"definition": f["definition"], "sources": []})
+            if f["source"]["identifier"] not in {source["identifier"] for source in entry["sources"]}:
+                entry["sources"].append({key: f["source"][key] for key in ("identifier", "title", "url")})
+
+    return {
+        "kind": "area",
+        "lang": lang,
+        "dir": "rtl" if is_rtl(lang) else "ltr",
+        "area": {
+            **area_dict(area, lang),
+            "parent_name": str(area.parent.name) if area.parent_id else None,
+            "parent_url": _url("area", lang, area.parent.code) if area.parent_id else None,
+            "regions": [{"code": r.code, "name": str(r.name), "url": _url("area", lang, r.code)} for r in regions],
+        },
+        "sections": sections,
+        "figures": chart_figures,
+        "not_charted": not_charted,
+        "definitions": list(definitions.values()),
+        "sources": _sources_of(figures),
+        "flag_legend": flag_legend(figures),
+        "json_url": _url("area_json", lang, area.code),
+        "url": _url("area", lang, area.code),
+    }
+
+
+def home_data(lang=None):
+    """What the dashboard holds: indicators × areas, with the years of the figures in each cell."""
+    lang = current_lang(lang)
+    return _cached("home", lang, None, lambda: _home_data(lang))
+
+
+def _home_data(lang):
+    indicators = list(Indicator.objects.all())
+    areas = list(Area.objects.select_related("parent"))
+    rows = Observation.objects.published().values_list("area_id", "indicator_id", "year", "source_id")
+    cells = {}
+    source_ids = set()
+    for area_id, indicator_id, year, source_id in rows:
+        cells.setdefault((indicator_id, area_id), []).append(year)
+        source_ids.add(source_id)
+    used_area_ids = {area_id for (_indicator_id, area_id) in cells}
+    # Columns: the areas with figures, countries first, then groups of countries, then regions.
+    columns = []
+    for kind in GROUP_ORDER:
+        members = sorted((a for a in areas if a.kind == kind and a.id in used_area_ids), key=lambda a: str(a.name))
+        if members:
+            columns.append({"kind": kind, "label": str(GROUP_LABELS[kind]), "areas": members})
+    ordered_areas = [a for column in columns for a in column["areas"]]
+    group_starts = {column["areas"][0].id for column in columns}
+    matrix = []
+    for indicator in indicators:
+        row_cells = []
+        for area in ordered_areas:
+            years = cells.get((indicator.id, area.id), [])
+            distinct = sorted(set(years), key=lambda y: (y is None, -(y or 0)))
+            row_cells.append(
+                {
+                    "area": area.code,
+                    "group_start": area.id in group_starts,
+                    "count": len(years),
+                    "years": [format_year(y, lang) for y in distinct],
+                    "url": _url(
+                        "compare",
+                        lang,
+                        indicator.code,
+                        query=CompareParams(areas=(area.code,), year=YEAR_ALL).as_query(),
+                    )
+                    if years
+                    else "",
+                }
+            )
+        matrix.append(
+            {
+                "indicator": indicator_dict(indicator, lang),
+                "count": sum(c["count"] for c in row_cells),
+                "headline": indicator.headline,
+                "cells": row_cells,
+            }
+        )
+    return {
+        "kind": "home",
+        "lang": lang,
+        "columns": [{**c, "areas": [area_dict(a, lang) for a in c["areas"]]} for c in columns],
+        "matrix": matrix,
+        "headline": [row["indicator"] for row in matrix if row["count"] and row["headline"]],
+        "counts": {
+            "figures": sum(row["count"] for row in matrix),
+            "areas": len(ordered_areas),
+            "countries": sum(1 for a in ordered_areas if a.kind == Area.Kind.COUNTRY),
+            "sources": len(source_ids),
+            "indicators": sum(1 for row in matrix if row["count"]),
+        },
+    }
+
+
+def sources_data(lang=None):
+    """Every source, with how many published figures come from it."""
+    lang = current_lang(lang)
+    return _cached("sources", lang, None, lambda: _sources_data(lang))
+
+
+def _sources_data(lang):
+    published = Q(observations__status=Observation.Status.PUBLISHED)
+    sources = Source.objects.annotate(figure_count=Count("observations", filter=published))
+    return {
+        "kind": "sources",
+        "lang": lang,
+        "sources": [
+            {
+                **source_dict(s, lang),
+                "publisher": str(s.publisher or ""),
+                "date_known": str(s.date_known or ""),
+                "figure_count": s.figure_count,
+            }
+            for s in sources
+        ],
+    }
+
+
+def source_data(identifier, lang=None):
+    """One source and every published figure taken from it, with its quote."""
+    lang = current_lang(lang)
+    return _cached("source", lang, identifier, lambda: _source_data(identifier, lang))
+
+
+def _source_data(identifier, lang):
+    source = Source.objects.filter(identifier=identifier).first()
+    if source is None:
+        raise Http404(_("There is no source “%(identifier)s”.") % {"identifier": identifier[:60]})
+    observations = Observation.objects.published().with_related().from_source(source)
+    figures = [
+        figure_dict(obs, lang)
+        for obs in observations.order_by("area__kind", "area__code", "indicator__position", "year", "pk")
+    ]
+    flag_figures(figures, relative=False)
+    return {
+        "kind": "source",
+        "lang": lang,
+        "source": {
+            **source_dict(source, lang),
+            "summary": str(source.summary or ""),
+            "publisher": str(source.publisher or ""),
+            "date_known": str(source.date_known or ""),
+            "address": source.url,
+        },
+        "figures": figures,
+    }
+
+
+def about_data(lang=None):
+    """What the methodology page needs from the data: indicators, qualifiers and definitions."""
+    lang = current_lang(lang)
+    return _cached("about", lang, None, lambda: _about_data(lang))
+
+
+def _about_data(lang):
+    indicators = [indicator_dict(i, lang) for i in Indicator.objects.all()]
+    definitions = {}
+    # The English text is every translation's fallback: a definition exists when it does.
+    with_definition = Observation.objects.published().exclude(definition_en="").with_related()
+    for obs in with_definition.order_by("area__code", "pk"):
+        key = (obs.area.code, str(obs.definition))
+        if key not in definitions:
+            definitions[key] = {
+                "area": area_dict(obs.area, lang),
+                "definition": str(obs.definition),
+                "source": source_dict(obs.source, lang),
+            }
+    return {
+        "kind": "about",
+        "lang": lang,
+        "indicators": indicators,
+        "qualifiers": [{"value": v, "label": str(label)} for v, label in Qualifier.choices],
+        "scopes": [{"value": v, "label": str(label)} for v, label in Scope.choices],
+        "definitions": list(definitions.values()),
+        "solar_hijri_examples": [
+            {"solar_hijri": format_year(y, lang), "gregorian": format_year(solar_hijri_to_gregorian_year(y), lang)}
+            for y in (1353, 1375, 1392)
+        ],
+        "flags": [{"code": c, "symbol": s, "label": str(label)} for c, (s, label) in FLAGS.items()],
+    }

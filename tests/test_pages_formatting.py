@@ -1,0 +1,69 @@
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from indicators.formatting import format_figure, format_number, format_quantity, format_year, localize_digits
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        (Decimal("57.5000"), "en", "57.5"),
+        (Decimal("57.5000"), "fa", "۵۷٫۵"),
+        (Decimal("57.5000"), "ar", "٥٧٫٥"),
+        (Decimal("1405950"), "en", "1,405,950"),
+        (Decimal("1405950"), "fa", "۱٬۴۰۵٬۹۵۰"),
+        (Decimal("1405950"), "ar", "١٬٤٠٥٬٩٥٠"),
+        (Decimal("99.64"), "fa", "۹۹٫۶۴"),
+        (98, "en", "98"),
+        (0, "fa", "۰"),
+        (None, "en", ""),
+    ],
+)
+def test_numbers_are_written_in_the_readers_digits_and_separators(value, lang, expected):
+    assert format_number(value, lang) == expected
+
+
+def test_persian_and_arabic_digits_are_distinct():
+    assert localize_digits("456", "fa") == "۴۵۶"
+    assert localize_digits("456", "ar") == "٤٥٦"
+    assert localize_digits("IR-02", "en") == "IR-02"
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "lang", "expected"),
+    [
+        ("exact", "en", "98%"),
+        ("more_than", "en", "more than 98%"),
+        ("about", "en", "about 98%"),
+        ("less_than", "en", "less than 98%"),
+        ("more_than", "fa", "بیش از ۹۸٪"),
+        ("more_than", "ar", "أكثر من ٩٨٪"),
+        ("about", "fa", "حدود ۹۸٪"),
+        ("unclear", "en", "98% (unclear in the source)"),
+    ],
+)
+def test_qualifiers_are_written_in_words(qualifier, lang, expected):
+    assert format_figure(Decimal("98"), "percent", qualifier, lang) == expected
+
+
+def test_counts_get_thousands_separators_and_money_its_unit():
+    assert format_quantity(Decimal("5810000"), "enterprises", "en") == "5,810,000"
+    assert format_quantity(Decimal("260000"), "million_lcu", "en") == "260,000 million (local currency)"
+    assert format_quantity(Decimal("45"), "billion_usd", "fa") == "۴۵ میلیارد دلار آمریکا"
+
+
+def test_years_have_no_separator_and_a_missing_year_says_so():
+    assert format_year(1974, "fa") == "۱۹۷۴"
+    assert format_year(None, "en") == "year not stated"
+    assert format_year(None, "ar") == "السنة غير مذكورة"
+
+
+def test_template_filters_follow_the_active_language():
+    template = Template("{% load smedash %}{{ n|number }} {{ y|year }} {{ t|digits }}")
+    with translation.override("fa"):
+        assert template.render(Context({"n": 12500, "y": 1353, "t": "1-2"})) == "۱۲٬۵۰۰ ۱۳۵۳ ۱-۲"
+    with translation.override("en"):
+        assert template.render(Context({"n": 12500, "y": 1353, "t": "1-2"})) == "12,500 1353 1-2"
