@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "csp",
     "django_ratelimit",
     "simple_history",
-    "import_export",
     "axes",
     "django_countries",  # only for its translated country names (ar, fa)
     "countries",
@@ -133,6 +132,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout page in the admin's style and language, instead of axes' plain-text response.
+AXES_LOCKOUT_TEMPLATE = "admin/indicators/lockout.html"
 
 # Internationalisation: English, Arabic and Persian; URLs carry the language (/en/, /ar/, /fa/).
 LANGUAGE_CODE = "en"
@@ -152,7 +153,13 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end packages come from npm (package.json; `make assets` runs `npm ci`) and are served
+# from node_modules under our own prefixes: no page loads anything from another host.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-basic-dist-min"),
+    ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn" / "fonts" / "webfonts"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -168,7 +175,11 @@ STORAGES = {
 # pages, data version and rate-limit counters. If Redis goes away, cache calls fail quietly and
 # pages are rendered afresh (slower, never a 500); rate limits then fail open.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+if env_bool("CACHE_DISABLED", False):
+    # For benchmarks that must measure the uncached cost of every request.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+elif REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -192,6 +203,12 @@ RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "smedash.views.rate_limited"
 # Requests per minute per client address on the expensive endpoints (PNG rendering, full CSV).
 RATELIMIT_EXPENSIVE = os.environ.get("RATELIMIT_EXPENSIVE", "30/m")
+
+# Chart PNGs (indicators/png.py): the browser that draws them, how long one may take, and how
+# many may be drawn at once in one process before further requests get 429.
+SMEDASH_CHROMIUM = os.environ.get("SMEDASH_CHROMIUM", "/usr/bin/chromium")
+SMEDASH_PNG_TIMEOUT = float(os.environ.get("SMEDASH_PNG_TIMEOUT", "20"))
+SMEDASH_PNG_CONCURRENCY = int(os.environ.get("SMEDASH_PNG_CONCURRENCY", "2"))
 
 # Content-Security-Policy: everything from our own origin; no eval, no inline script.
 # Plotly.js injects its own <style> rules, hence 'unsafe-inline' for styles only.
@@ -230,6 +247,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # django-axes announces itself at every start; its warnings (lockouts) still show.
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    # django-axes announces itself at every start, kaleido and choreographer narrate every
+    # render; their warnings and errors still show.
+    "loggers": {
+        "axes.apps": {"level": "WARNING"},
+        "kaleido": {"level": "WARNING"},
+        "choreographer": {"level": "WARNING"},
+    },
 }

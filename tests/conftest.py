@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from indicators.seed import load_seed
 
@@ -16,3 +17,11 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rolled-back test data never bumps data_version()."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -22,10 +22,13 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env):
+    # A clean production environment: not the test process's own flags (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which a deployment must never have).
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         capture_output=True,
         text=True,
         timeout=120,
