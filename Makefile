@@ -6,7 +6,8 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup install assets static messages migrate seed test lint format clean
+.PHONY: run setup install assets static messages migrate seed test lint format clean \
+	serve-prod backup restore bench faults
 
 run: setup
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
@@ -57,6 +58,42 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Two production app servers (gunicorn) on ports 8001 and 8002, sharing one PostgreSQL database
+# and one Redis cache, so that an edit made through one is visible through the other at once.
+# Override any of these on the command line or in the environment.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smedash
+PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
+PROD_ENV = DEBUG=0 DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL)
+
+serve-prod: install assets messages
+	@db=$$(echo "$(PROD_DATABASE_URL)" | sed 's|.*/||'); \
+	  psql "$(PROD_DATABASE_URL)" -c 'SELECT 1' >/dev/null 2>&1 || \
+	  psql "$$(echo '$(PROD_DATABASE_URL)' | sed 's|/[^/]*$$|/postgres|')" -q -c "CREATE DATABASE $$db"
+	$(PROD_ENV) $(MANAGE) migrate --no-input -v0
+	$(PROD_ENV) $(MANAGE) load_seed
+	$(PROD_ENV) $(MANAGE) collectstatic --no-input -v0
+	@echo "SMEdash on http://127.0.0.1:8001 and http://127.0.0.1:8002 (Ctrl-C stops both)"
+	$(PROD_ENV) GUNICORN_BIND=127.0.0.1:8001 $(BIN)/gunicorn -c gunicorn.conf.py smedash.wsgi & \
+	  pid=$$!; trap "kill $$pid" EXIT INT TERM; \
+	  $(PROD_ENV) GUNICORN_BIND=127.0.0.1:8002 $(BIN)/gunicorn -c gunicorn.conf.py smedash.wsgi
+
+# Backups: `make backup` writes var/backup-DATE.json.gz; `make restore FILE=…` loads one into
+# an empty, migrated database (add DATABASE_URL=… to either to choose the database).
+backup: install
+	$(MANAGE) backup_data var/backup-$$(date +%Y%m%d-%H%M%S).json.gz
+
+restore: migrate
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backup-….json.gz"; exit 2; }
+	$(MANAGE) restore_data $(FILE)
+
+# Speed at seed size and at 300,000 observations, and the fault drills (both need PostgreSQL,
+# Redis, wrk and root on this machine kind; see README, "Production and performance").
+bench: static
+	$(BIN)/python bench/bench.py
+
+faults: static
+	$(BIN)/python bench/faults.py all
 
 clean:
 	rm -rf $(VENV) staticfiles node_modules

@@ -15,6 +15,9 @@ keepalive = 5
 # Recycle workers now and then, so that a slow leak in a browser or driver cannot build up.
 max_requests = 2000
 max_requests_jitter = 200
+# gunicorn's control socket defaults to one path per user, which two servers on one machine
+# (make serve-prod) would fight over; we do not use it.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -152,11 +152,14 @@ def throughput(database, page_bytes):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reuse", action="store_true", help="Reuse the benchmark databases if they exist.")
+    parser.add_argument("--build-only", action="store_true", help="Build the databases, measure nothing.")
     args = parser.parse_args()
     run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env_for("postgres"))
     if not args.reuse:
         for name, database in DATABASES.items():
             build(name, database)
+    if args.build_only:
+        return
     times = {name: server_times(database) for name, database in DATABASES.items()}
     flows = {name: throughput(database, times[name]["compare"]["bytes"]) for name, database in DATABASES.items()}
 
