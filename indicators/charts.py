@@ -30,10 +30,14 @@ GRID_COLOR = "#d9dde3"
 GROUP_COLORS = {"country": "#1d5c8f", "aggregate": "#8a4f00", "subnational": "#2f6b2c"}
 AREA_COLOR = "#1d5c8f"
 HEIGHT = 540
+WIDTH = 1000  # the width labels are wrapped for: the PNG's default, about the page's chart
+SIDE_MARGINS = 140  # left and right margins together (layout.margin.l + .r)
+PLOT_WIDTH = WIDTH - SIDE_MARGINS
 LINE_HEIGHT = 17  # pixels per line of the notes under the chart (font size 12)
-PLOT_WIDTH = 860  # the plot area of a 1000 px wide figure, less its margins
+TICK_LINE_HEIGHT = 16  # pixels per line of a tick label (font size 12; plotly.js spaces lines 1.3 em)
 CHAR_WIDTH = 6.5  # an average character of Vazirmatn at 12 px
-NOTE_CHARS = 120  # characters per line of the notes under the chart
+NOTE_CHARS = 120  # characters per line of the notes under the chart, in a figure WIDTH wide
+NOTE_CHAR_WIDTH = 5.8  # an average character of the notes, at 12 px
 
 # The modebar's texts, keyed by plotly.js's English strings (plotly-basic.js); the values go
 # through gettext so that translations live in the .po files with the rest of the interface.
@@ -132,10 +136,17 @@ def _value_axis(values, unit, lang, title):
 # --- pieces shared by both figures -----------------------------------------------------------
 
 
-def slot_chars(bar_count):
+def slot_chars(bar_count, width=None):
     """How many characters fit under one bar: labels wrap to that width, so that neighbours do
-    not overlap in a chart about 1000 px wide (the PNG's default; the page is wider)."""
-    return max(8, min(20, int(PLOT_WIDTH / max(bar_count, 1) / CHAR_WIDTH)))
+    not overlap in a chart ``width`` pixels wide (by default WIDTH, the PNG's default; the page
+    is about as wide or wider)."""
+    plot_width = (width or WIDTH) - SIDE_MARGINS
+    return max(6, min(20, int(plot_width / max(bar_count, 1) / CHAR_WIDTH)))
+
+
+def note_chars(width=None):
+    """Characters per line of the notes: NOTE_CHARS, fewer in a figure narrower than WIDTH."""
+    return max(30, min(NOTE_CHARS, int(((width or WIDTH) - SIDE_MARGINS) / NOTE_CHAR_WIDTH)))
 
 
 def _bar_text(figure, lang, width):
@@ -174,39 +185,40 @@ def _hover_text(figure, flag_labels, lang, first_line):
     return "<br>".join(lines)
 
 
-def _notes(data, lang):
+def _notes(data, lang, width=None):
     """Lines under the chart: the flag legend, then the sources (every chart names its sources)."""
+    chars = note_chars(width)
     lines = []
     separator = "؛ " if is_rtl(lang) else "; "
     symbols = [f"{item['symbol']} {item['label']}" for item in data.get("flag_legend", []) if item["symbol"]]
     if symbols:
-        lines.extend(wrap_words("   ".join(symbols), NOTE_CHARS))
+        lines.extend(wrap_words("   ".join(symbols), chars))
     titles = [s["title"] for s in data.get("sources", [])]
     if titles:
         label = _("Source: %(sources)s") if len(titles) == 1 else _("Sources: %(sources)s")
-        lines.extend(wrap_words(label % {"sources": separator.join(titles)}, NOTE_CHARS))
+        lines.extend(wrap_words(label % {"sources": separator.join(titles)}, chars))
     not_charted = data.get("not_charted", [])
     if not_charted:
         lines.extend(
             wrap_words(
                 _("Not charted (unclear in the source): %(figures)s")
                 % {"figures": separator.join(f"{f['label_base']} {f['value_display']}" for f in not_charted)},
-                NOTE_CHARS,
+                chars,
             )
         )
     return lines
 
 
-def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes, show_legend):
+def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes, show_legend, width=None):
     rtl = is_rtl(lang)
     notes_height = LINE_HEIGHT * len(notes)
     tick_lines = max((t.count("<br>") + 1 for t in ticktext), default=1)
     # Tick labels are laid out by us (no automargin), so the notes can sit at a known distance.
-    ticks_height = 14 * tick_lines + 16
+    ticks_height = TICK_LINE_HEIGHT * tick_lines + 12
     bottom = ticks_height + notes_height + 24
     layout = {
         "template": "none",
-        "height": HEIGHT + notes_height + 14 * max(tick_lines - 2, 0),
+        "height": HEIGHT + notes_height + TICK_LINE_HEIGHT * max(tick_lines - 2, 0),
         "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
         "separators": ".," if not rtl else "\u066b\u066c",
         "title": {
@@ -221,7 +233,13 @@ def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes
             "font": {"size": 17},
         },
         # Title and subtitle above the plot, and the legend between them and the plot if shown.
-        "margin": {"t": 112 if show_legend else 90, "b": bottom, "l": 70, "r": 70, "pad": 4},
+        "margin": {
+            "t": 112 if show_legend else 90,
+            "b": bottom,
+            "l": SIDE_MARGINS // 2,
+            "r": SIDE_MARGINS // 2,
+            "pad": 4,
+        },
         "xaxis": {
             "type": "category",
             "categoryorder": "array",
@@ -282,6 +300,8 @@ def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes
             }
         )
         layout["xaxis"]["visible"] = False
+    if width:
+        layout["width"] = width
     return layout
 
 
@@ -312,26 +332,29 @@ def _bar_trace(figures, name, color, lang, flag_labels, width):
 # --- figures ---------------------------------------------------------------------------------
 
 
-def compare_figure(compare_data, lang=None):
+def compare_figure(compare_data, lang=None, width=None):
     """The bar chart of ``services.compare_data``: one bar per figure, countries first, then groups
-    of countries and regions apart (their own colour, legend entry and a separating line)."""
+    of countries and regions apart (their own colour, legend entry and a separating line).
+
+    ``width`` (pixels): the figure's fixed width, labels wrapped to fit it (for a PNG); without
+    it the figure fills its container and labels are wrapped for WIDTH."""
     lang = current_lang(lang or compare_data.get("lang"))
     with translation.override(lang):
         indicator = compare_data["indicator"]
         flag_labels = _flag_labels(compare_data)
         traces, categories, ticktext, boundaries = [], [], [], []
-        width = slot_chars(len(compare_data["figures"]))
+        chars = slot_chars(len(compare_data["figures"]), width)
         for group in figure_groups(compare_data):
             figures = [_with_base(f, f["area"]["name"]) for f in group["figures"]]
             if categories:
                 boundaries.append(len(categories) - 0.5)
             categories.extend(f["anchor"] for f in figures)
-            ticktext.extend(_tick_label(f, lang, width) for f in figures)
+            ticktext.extend(_tick_label(f, lang, chars) for f in figures)
             color = GROUP_COLORS.get(group["kind"], AREA_COLOR)
-            traces.append(_bar_trace(figures, group["label"], color, lang, flag_labels, width))
+            traces.append(_bar_trace(figures, group["label"], color, lang, flag_labels, chars))
         values = [f["value"] for f in compare_data["figures"]]
         not_charted = [_with_base(f, f["area"]["name"]) for f in compare_data.get("not_charted", [])]
-        notes = _notes({**compare_data, "not_charted": not_charted}, lang)
+        notes = _notes({**compare_data, "not_charted": not_charted}, lang, width)
         layout = _layout(
             compare_data,
             lang,
@@ -342,6 +365,7 @@ def compare_figure(compare_data, lang=None):
             ticktext,
             notes,
             show_legend=len(traces) > 1,
+            width=width,
         )
         for x in boundaries:
             layout["shapes"].append(
@@ -359,17 +383,19 @@ def compare_figure(compare_data, lang=None):
         return go.Figure(data=traces, layout=layout)
 
 
-def area_figure(area_data, lang=None):
-    """The bar chart of ``services.area_data``: the area's share indicators, one bar per figure."""
+def area_figure(area_data, lang=None, width=None):
+    """The bar chart of ``services.area_data``: the area's share indicators, one bar per figure.
+
+    ``width``: as for ``compare_figure``."""
     lang = current_lang(lang or area_data.get("lang"))
     with translation.override(lang):
         area = area_data["area"]
         flag_labels = _flag_labels(area_data)
         figures = [_with_base(f, f["indicator"]["name"]) for f in area_data["figures"]]
-        width = slot_chars(len(figures))
-        trace = _bar_trace(figures, area["name"], AREA_COLOR, lang, flag_labels, width)
+        chars = slot_chars(len(figures), width)
+        trace = _bar_trace(figures, area["name"], AREA_COLOR, lang, flag_labels, chars)
         not_charted = [_with_base(f, f["indicator"]["name"]) for f in area_data.get("not_charted", [])]
-        notes = _notes({**area_data, "not_charted": not_charted}, lang)
+        notes = _notes({**area_data, "not_charted": not_charted}, lang, width)
         title = _("%(area)s: shares held by small and medium enterprises") % {"area": area["name"]}
         subtitle = _("per cent, as each source states it")
         layout = _layout(
@@ -379,9 +405,10 @@ def area_figure(area_data, lang=None):
             subtitle,
             _value_axis([f["value"] for f in figures], "percent", lang, str(_("per cent"))),
             [f["anchor"] for f in figures],
-            [_tick_label(f, lang, width) for f in figures],
+            [_tick_label(f, lang, chars) for f in figures],
             notes,
             show_legend=False,
+            width=width,
         )
         return go.Figure(data=[trace], layout=layout)
 
@@ -395,14 +422,19 @@ def _with_base(figure, base):
 
 
 def chart_config(lang=None, filename="smedash-chart"):
-    """plotly.js config: the page's locale (registered by chart.js), no logo, no selection tools."""
+    """plotly.js config: the page's locale (registered by chart.js), no logo, no selection tools.
+
+    plotly.js's own "Download plot as a PNG" is removed: it draws in the visitor's browser, which
+    ignores the page's web font (Vazirmatn). chart.js puts a camera button in its place that
+    downloads the server's image (the page's "Download PNG" link, ``chart.png``).
+    """
     lang = current_lang(lang)
     return {
         "locale": lang,
         "displaylogo": False,
         "responsive": True,
         # sendChartToCloud would post the chart to another host: never offered.
-        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toggleSpikelines", "sendChartToCloud"],
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toggleSpikelines", "sendChartToCloud", "toImage"],
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
     }
 

@@ -226,6 +226,7 @@ def figure_dict(obs, lang):
             "quote_url": f"{source['url']}#q-{obs.pk}",
         },
         "charted": obs.qualifier != Qualifier.UNCLEAR,
+        "last_changed": obs.updated_at.date().isoformat(),
         "flags": [],
         "label": str(obs.area.name or obs.area.code),
         "label_detail": "",
@@ -338,6 +339,29 @@ def _sources_of(figures):
             seen[identifier] = {**f["source"], "figures": []}
         seen[identifier]["figures"].append(f["id"])
     return list(seen.values())
+
+
+def last_changed(figures):
+    """The date (ISO) the newest of ``figures`` was last changed, or None when there is none."""
+    return max((f["last_changed"] for f in figures), default=None)
+
+
+# Characters no file name may hold on common systems, direction marks (a name must not reorder
+# what follows it) and runs of spaces: replaced by one "-".
+_FILE_NAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\s\u200e\u200f\u202a-\u202e\u2066-\u2069]+')
+FILE_NAME_MAX = 120
+
+
+def file_stem(parts, ascii_only=False):
+    """A download's file name (without extension) from its parts, in their own script: words
+    joined by "-", characters a file system refuses dropped, at most FILE_NAME_MAX characters.
+    ``ascii_only`` keeps letters, digits, "-" and "_" only (the fallback for old clients)."""
+    text = "-".join(str(part).strip() for part in parts if part and str(part).strip())
+    if ascii_only:
+        text = re.sub(r"[^A-Za-z0-9_-]+", "-", text)
+    text = _FILE_NAME_UNSAFE.sub("-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-.")[:FILE_NAME_MAX].rstrip("-.")
+    return text or "smedash"
 
 
 def _year_sort_key(f):
@@ -457,7 +481,14 @@ def _compare_data(indicator_code, params, lang):
             "scopes": [{"value": value, "label": str(label)} for value, label in Scope.choices],
         },
         "json_url": _url("compare_json", lang, indicator.code, query=params.as_query()),
+        "csv_url": _url("compare_csv", lang, indicator.code, query=params.as_query()),
+        "png_url": _url("compare_png", lang, indicator.code, query=params.as_query()),
         "url": _url("compare", lang, indicator.code, query=params.as_query()),
+        "last_changed": last_changed(ordered + not_charted),
+        "file_name": file_stem(
+            [str(indicator.name or indicator.code), *(str(all_areas[c].name or c) for c in params.areas)]
+        ),
+        "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
     }
 
 
@@ -522,6 +553,9 @@ def area_data(area_code, lang=None):
     """
     lang = current_lang(lang)
     code = (area_code or "").strip().upper()
+    if not AREA_CODE_RE.fullmatch(code):
+        # Not a code any area can have; also keeps NUL bytes away from PostgreSQL.
+        raise Http404(_("There is no area with this code."))
     return _cached("area", lang, code, lambda: _area_data(code, lang))
 
 
@@ -584,7 +618,12 @@ def _area_data(code, lang):
         "sources": _sources_of(figures),
         "flag_legend": flag_legend(figures),
         "json_url": _url("area_json", lang, area.code),
+        "csv_url": _url("area_csv", lang, area.code),
+        "png_url": _url("area_png", lang, area.code),
         "url": _url("area", lang, area.code),
+        "last_changed": last_changed(chart_figures + not_charted),
+        "file_name": file_stem([str(area.name or area.code), _("SME shares")]),
+        "file_name_ascii": file_stem(["smedash", area.code, "sme-shares"], ascii_only=True),
     }
 
 
@@ -685,6 +724,9 @@ def _sources_data(lang):
 def source_data(identifier, lang=None):
     """One source and every published figure taken from it, with its quote."""
     lang = current_lang(lang)
+    if not identifier or any(ord(ch) < 32 for ch in identifier):
+        # No identifier holds control characters, and PostgreSQL refuses a NUL in a query.
+        raise Http404(_("There is no source with this identifier."))
     return _cached("source", lang, identifier, lambda: _source_data(identifier, lang))
 
 

@@ -355,3 +355,28 @@ def test_hostile_names_are_escaped_in_pages_and_in_the_embedded_figure(client, s
 def test_the_form_target_refuses_a_code_that_is_no_indicator(client, seeded):
     html = html_of(client, "/en/compare/?indicator=<script>", status=404)
     assert "There is no indicator with the code “&lt;script&gt;”." in html
+
+
+# --- exports of a chart (tests/test_chart_exports.py has the rest) -------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("page", ["compare/firm_share/?year=all", "areas/IRN/", "areas/EU25/"])
+def test_every_chart_offers_png_csv_json_and_its_link(client, seeded, lang, page):
+    html = html_of(client, f"/{lang}/{page}")
+    for element in ('id="download-png"', 'id="download-csv"', 'id="download-json"', 'id="copy-link"'):
+        assert html.count(element) == 1, element
+    path = page.split("?")[0]
+    assert f'href="/{lang}/{path}chart.png' in html
+    assert f'href="/{lang}/{path}data.csv' in html
+    assert f'href="/{lang}/{path}data.json' in html
+    assert '<script src="/static/js/share.js" defer></script>' in html
+    data = json_of(client, f"/{lang}/{path}data.json")
+    assert data["png_url"] == f"/{lang}/{path}chart.png" + (f"?{data['query']}" if "query" in data else "")
+    assert data["csv_url"] == f"/{lang}/{path}data.csv" + (f"?{data['query']}" if "query" in data else "")
+
+
+def test_figures_in_the_json_twin_say_when_they_last_changed(client, seeded):
+    data = json_of(client, "/en/compare/firm_share/data.json")
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", f["last_changed"]) for f in data["figures"])
+    assert data["last_changed"] == max(f["last_changed"] for f in data["figures"] + data["not_charted"])
