@@ -15,3 +15,5 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
 )
+
+handler400 = "smedash.views.bad_request"

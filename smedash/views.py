@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -40,3 +41,16 @@ def rate_limited(request, exception=None):
     response = render(request, "429.html", status=429)
     response["Retry-After"] = "60"
     return response
+
+
+def bad_request(request, exception=None):
+    """handler400: JSON for the JSON endpoints, a page in the visitor's language elsewhere.
+
+    Django raises these before a view can answer (too many query fields, an unsafe redirect).
+    """
+    message = str(_("The request could not be understood."))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": message}, status=400)  # the API's error shape
+    if request.path.endswith(".json"):
+        return JsonResponse({"errors": [message]}, status=400)  # the JSON twins' error shape
+    return render(request, "400.html", status=400)
