@@ -2,6 +2,10 @@
 
 Without Chromium the whole browser suite is skipped with the reason shown by `pytest -ra`;
 in CI (CI=true) a missing browser is a failure instead, so CI cannot pass by skipping.
+
+One browser is shared by the whole session; every test gets fresh browser contexts (no
+cookies, no cache) that record console errors, failed requests, requests to other hosts and
+dialogs in `page.problems`. Screenshots go to artifacts/screenshots/ (git-ignored).
 """
 
 import os
@@ -22,6 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 15_000
 
 
 def pytest_collection_modifyitems(items):
@@ -65,13 +71,7 @@ def site(live_server, transactional_db):
     return live_server
 
 
-@pytest.fixture
-def page(chromium_browser, site, tmp_path):
-    """A fresh browser tab that records every console error, failed or foreign request and dialog."""
-    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    own_host = urlparse(site.url).netloc
+def _record_problems(page, own_host):
     problems = []
 
     def on_request(request):
@@ -83,15 +83,49 @@ def page(chromium_browser, site, tmp_path):
         problems.append(f"dialog opened: {dialog.type} {dialog.message}")
         dialog.dismiss()
 
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    def on_console(message):
+        if message.type == "error":
+            problems.append(f"console: {message.text} (at {message.location.get('url', '?')})")
+
+    def on_response(response):
+        # A request the server answers with an error is not a "failed request" for Chromium.
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"failed request: {request.url} {request.failure}"))
     page.on("request", on_request)
+    page.on("response", on_response)
     page.on("dialog", on_dialog)
-    page.problems = problems
-    page.base_url = site.url
-    yield page
-    context.close()
+    return problems
+
+
+@pytest.fixture
+def open_page(chromium_browser, site):
+    """open_page(**context_options) -> a tab in a fresh context (its own cookies and cache)."""
+    own_host = urlparse(site.url).netloc
+    contexts = []
+
+    def open_(**context_options):
+        options = {"viewport": VIEWPORT, "accept_downloads": True, **context_options}
+        context = chromium_browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.problems = _record_problems(page, own_host)
+        page.base_url = site.url
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    """A fresh browser tab that records every console error, failed or foreign request and dialog."""
+    return open_page()
 
 
 def screenshot(page, name):
