@@ -35,7 +35,7 @@ from .cache import bump_data_version
 from .exports import EXPORT_COLUMNS
 from .forms import ImportForm, ObservationForm, plain_number
 from .importing import UNCHANGED, ImportFileError, apply_plan, plan_import, read_table
-from .models import Indicator, Observation, Source
+from .models import Coverage, Indicator, Observation, Source
 from .numbers import to_latin_digits
 
 # Arabic and Persian keyboards type different letters for ye and kaf (ي/ی, ك/ک): a search
@@ -268,7 +268,8 @@ class ObservationAdmin(TranslatedHistoryAdmin):
                 default_change_reason=reason,
                 default_date=now,
             )
-            # A bulk update sends no signals: bump the data version ourselves.
+            # A bulk update sends no signals: recount the coverage and bump the data version.
+            Coverage.objects.refresh_for(changing)
             transaction.on_commit(bump_data_version)
         return len(changing)
 

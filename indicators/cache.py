@@ -5,12 +5,18 @@ delete of an area, indicator, source or observation makes every cached rendering
 no list of keys to hunt down. With a shared cache (Redis) this holds across processes.
 """
 
+import hashlib
+from functools import wraps
+
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
 from django.utils import timezone
 
 VERSION_KEY = "smedash:data-version"
+RESPONSE_SECONDS = 600
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
 def data_version():
@@ -31,11 +37,49 @@ def data_changed(sender, **kwargs):
     transaction.on_commit(bump_data_version)
 
 
+def observation_changed(sender, instance, raw=False, **kwargs):
+    """Keep the coverage summary (see models.Coverage) in step with every saved or deleted figure."""
+    if raw:
+        return  # loaddata: restore_data recounts everything once at the end
+    from .models import Coverage
+
+    Coverage.objects.refresh_for([instance])
+
+
 def connect_signals():
     from countries.models import Area
 
     from .models import Indicator, Observation, Source
 
+    post_save.connect(observation_changed, sender=Observation, dispatch_uid="coverage-save")
+    post_delete.connect(observation_changed, sender=Observation, dispatch_uid="coverage-delete")
     for model in (Area, Indicator, Source, Observation):
         post_save.connect(data_changed, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+
+
+def cached_response(view):
+    """Keep a public page's whole response until the data changes (or RESPONSE_SECONDS pass).
+
+    A cached visit costs two cache reads: no query, no template, no chart built. The key holds
+    the data version, the host (pages show their own absolute address) and the path with its
+    query, which carries the language (/en/, /ar/, /fa/) and the whole selection. Only 200s are
+    kept; nothing on these pages depends on the visitor (no session, no CSRF token), and the
+    security and CSP headers are added afresh by the middleware on every answer.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        address = f"{request.get_host()}{request.get_full_path()}"
+        key = f"smedash:response:{data_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
+        kept = cache.get(key)
+        if kept is not None:
+            content, headers = kept
+            return HttpResponse(content, headers=headers)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            cache.set(key, (response.content, headers), RESPONSE_SECONDS)
+        return response
+
+    return wrapper

@@ -40,7 +40,7 @@ from countries.models import Area
 from .cache import bump_data_version
 from .exports import EXPORT_COLUMNS, NAME_COLUMNS
 from .forms import has_percent_sign, percent_sign_error, plain_number
-from .models import Indicator, Observation, Source
+from .models import Coverage, Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_number, parse_year
 
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
@@ -429,7 +429,9 @@ def apply_plan(plan, *, user=None, reason=""):
         if changed:
             fields.append("updated_at")
             bulk_update_with_history(changed, Observation, fields, batch_size=UPDATE_BATCH_SIZE, **history)
-        # Bulk writes send no signals: tell the caches ourselves, once the rows are visible.
+        # Bulk writes send no signals: recount the coverage, and tell the caches once the rows
+        # are visible.
+        Coverage.objects.refresh_for(new + changed)
         transaction.on_commit(bump_data_version)
     return plan.counts()
 

@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -225,6 +225,11 @@ class Observation(models.Model):
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
         ordering = ["indicator__position", "area__code", "year"]
+        indexes = [
+            # The comparison reads one indicator's published figures by area and scope (the
+            # newest year of each, in a window function).
+            models.Index(fields=["indicator", "status", "area", "scope", "year"], name="observation_indicator_idx"),
+        ]
         constraints = [
             # "A share lies within 0-100" depends on the indicator's unit, a join a CHECK cannot
             # see: clean() enforces it; the database guarantees what it can see on the row.
@@ -263,6 +268,13 @@ class Observation(models.Model):
     def __str__(self):
         value = "" if self.value is None else format(self.value.normalize(), "f")  # 57.5, not 57.5000
         return f"{self.area} · {self.indicator} · {self.year or '—'}: {value}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obs = super().from_db(db, field_names, values)
+        # Where the figure was counted before an edit moves it (see Coverage.refresh).
+        obs.loaded_cell = (obs.__dict__.get("indicator_id"), obs.__dict__.get("area_id"))
+        return obs
 
     def year_from_written(self):
         """The Gregorian year implied by ``year_as_written``; None when it is not a plain year."""
@@ -355,3 +367,77 @@ class Observation(models.Model):
     @property
     def is_charted(self):
         return self.qualifier != self.Qualifier.UNCLEAR
+
+
+class CoverageQuerySet(models.QuerySet):
+    def refresh_for(self, observations):
+        """Recount the cells these figures are in, and the cells they were loaded from."""
+        cells = set()
+        for obs in observations:
+            cells.add((obs.indicator_id, obs.area_id))
+            cells.add(getattr(obs, "loaded_cell", (None, None)))
+        cells.discard((None, None))
+        if cells:
+            self.refresh(areas={area for _i, area in cells}, indicators={ind for ind, _a in cells})
+
+    def refresh(self, areas=None, indicators=None):
+        """Recount the published figures of these areas × indicators (ids; None: all of them).
+
+        Called after every change to observations (signals, or the bulk writers themselves), in
+        the writer's transaction, so the summary commits with the figures it counts.
+        """
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Two writers recounting at once would each insert the rows the other deleted;
+                # one at a time, each recount sees the figures committed before it.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COVERAGE_LOCK])
+            stale = self.all()
+            figures = Observation.objects.published()
+            if areas is not None:
+                stale, figures = stale.filter(area_id__in=areas), figures.filter(area_id__in=areas)
+            if indicators is not None:
+                stale, figures = stale.filter(indicator_id__in=indicators), figures.filter(indicator_id__in=indicators)
+            stale.delete()
+            rows = (
+                figures.order_by()
+                .values("indicator_id", "area_id")
+                .annotate(
+                    figures=Count("id"),
+                    years=Count("year", distinct=True),
+                    undated=Count("id", filter=Q(year__isnull=True)),
+                    first_year=Min("year"),
+                    last_year=Max("year"),
+                )
+            )
+            self.bulk_create([Coverage(**row) for row in rows], batch_size=2000)
+
+
+COVERAGE_LOCK = 52_710_301  # any number of our own, for pg_advisory_xact_lock
+
+
+class Coverage(models.Model):
+    """How many published figures there are for one indicator and one area, and for which years.
+
+    A summary kept beside the figures (refreshed whenever they change) so that the overview page
+    costs the same at 300,000 figures as at 50: counting them afresh on every visit would not.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    figures = models.PositiveIntegerField()
+    years = models.PositiveIntegerField(help_text="distinct years stated")
+    undated = models.PositiveIntegerField(help_text="figures whose source states no year")
+    first_year = models.PositiveSmallIntegerField(null=True)
+    last_year = models.PositiveSmallIntegerField(null=True)
+
+    objects = CoverageQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(name="coverage_unique_cell", fields=["indicator", "area"]),
+            models.CheckConstraint(name="coverage_has_figures", condition=Q(figures__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.area} · {self.indicator}: {self.figures}"

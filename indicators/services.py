@@ -14,33 +14,45 @@ cached result stale at once.
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from countries.models import Area
 
 from .cache import data_version
 from .exports import plain_decimal
 from .formatting import current_lang, format_figure, format_number, format_year, is_rtl
-from .models import Indicator, Observation, Source
+from .models import Coverage, Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
 
 CACHE_SECONDS = 600
 MAX_AREAS = 60  # more codes than areas could sensibly be compared: a mistake or an abuse
 MAX_AREAS_PARAM_LENGTH = 1000
 MAX_MESSAGES = 5  # complaints about wrong area codes: the first few say enough
+MAX_PAGE = 10_000
+# Pages show a bounded number of areas and indicators, so that they cost the same with every
+# country and year loaded as with the seed; each has its previous and next pages.
+HOME_AREAS_PER_PAGE = 12  # columns of the overview's matrix
+COMPARE_AREAS_PER_PAGE = 15  # areas on one comparison chart
+AREA_INDICATORS_PER_PAGE = 8  # indicators on one area profile
+AREA_FIGURES_PER_INDICATOR = 2  # an area profile's newest figures of each indicator
+SOURCE_FIGURES_PER_PAGE = 100  # figures with their quotes on one page of a source
+AREA_CHOICES_OPEN = 30  # up to this many areas, the comparison's list of areas starts unfolded
 YEAR_LATEST = "latest"
 YEAR_ALL = "all"
 SCOPE_ALL = "all"
 AREA_CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,11}")
+NAME_FIELDS = ("name", "name_en", "name_ar", "name_fa")  # modeltranslation's columns of a name
 INDICATOR_CODE_RE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 Qualifier = Observation.Qualifier
@@ -83,6 +95,7 @@ class CompareParams:
     areas: tuple = ()  # upper-case area codes; empty means every area with a figure
     year: object = YEAR_LATEST  # "latest", "all" or a Gregorian year (int)
     scope: str = SCOPE_ALL
+    page: int = 1  # of the areas, COMPARE_AREAS_PER_PAGE at a time
 
     def as_query(self):
         """The query string that reproduces this view (areas as one comma-separated value)."""
@@ -91,10 +104,12 @@ class CompareParams:
             query["areas"] = ",".join(self.areas)
         query["year"] = str(self.year)
         query["scope"] = self.scope
+        if self.page > 1:
+            query["page"] = str(self.page)
         return urlencode(query, safe=",")  # areas=IRN,JPN, as people write it
 
     def as_dict(self):
-        return {"areas": list(self.areas), "year": self.year, "scope": self.scope}
+        return {"areas": list(self.areas), "year": self.year, "scope": self.scope, "page": self.page}
 
 
 def parse_compare_params(query):
@@ -143,18 +158,30 @@ def parse_compare_params(query):
     if scope != SCOPE_ALL and scope not in Scope.values:
         errors.append(_("“%(scope)s” is not a scope.") % {"scope": scope[:20]})
 
+    try:
+        page = parse_page(query)
+    except ParameterError as error:
+        errors.extend(error.messages)
+
     if errors:
         raise ParameterError(errors)
-    return CompareParams(areas=tuple(codes), year=year, scope=scope)
+    return CompareParams(areas=tuple(codes), year=year, scope=scope, page=page)
 
 
 # --- shaping --------------------------------------------------------------------------------
 
 
 def _url(name, lang, *args, query=""):
-    with translation.override(lang):
-        url = reverse(name, args=args)
+    url = _reverse(name, lang, args, get_script_prefix())
     return f"{url}?{query}" if query else url
+
+
+@lru_cache(maxsize=4096)
+def _reverse(name, lang, args, script_prefix):
+    # Addresses never change while the process runs (the script prefix is in the key): a page
+    # with a hundred figures asks for the same few of them again and again.
+    with translation.override(lang):
+        return reverse(name, args=args)
 
 
 def area_dict(area, lang):
@@ -223,7 +250,7 @@ def figure_dict(obs, lang):
             "identifier": source["identifier"],
             "title": source["title"],
             "url": source["url"],
-            "quote_url": f"{source['url']}#q-{obs.pk}",
+            "quote_url": f"{source['url']}?figure={obs.pk}#q-{obs.pk}",
         },
         "charted": obs.qualifier != Qualifier.UNCLEAR,
         "last_changed": obs.updated_at.date().isoformat(),
@@ -405,29 +432,63 @@ def _compare_data(indicator_code, params, lang):
     indicator = Indicator.objects.filter(code=indicator_code).first()
     if indicator is None:
         raise Http404(_("There is no indicator with the code “%(code)s”.") % {"code": indicator_code[:40]})
-    all_areas = {area.code: area for area in Area.objects.select_related("parent")}
+    # Only codes, kinds and names are needed of every area (for the form and the chart's order).
+    all_areas = {area.code: area for area in Area.objects.only("id", "code", "kind", *NAME_FIELDS)}
+    names = {code: str(area.name or code) for code, area in all_areas.items()}
     unknown = [code for code in params.areas if code not in all_areas]
     if unknown:
         raise ParameterError(
             [_("There is no area with the code “%(code)s”.") % {"code": code} for code in unknown[:MAX_MESSAGES]]
         )
 
-    observations = list(Observation.objects.published().with_related().for_indicator(indicator))
+    areas_by_id = {area.id: area for area in all_areas.values()}
+    published = Observation.objects.published().for_indicator(indicator).order_by()
     # The other indicators, for the form's indicator menu.
     indicator_choices = [
         {"code": i.code, "name": str(i.name), "selected": i.pk == indicator.pk} for i in Indicator.objects.all()
     ]
-    figures_all = [figure_dict(obs, lang) for obs in observations]
-    available_codes = {f["area"]["code"] for f in figures_all}
-    years = sorted({f["year"] for f in figures_all if f["year"] is not None}, reverse=True)
+    available_codes = {
+        areas_by_id[area_id].code
+        for area_id in Coverage.objects.filter(indicator=indicator).values_list("area_id", flat=True)
+    }
+    years = sorted(published.exclude(year=None).values_list("year", flat=True).distinct(), reverse=True)
 
-    selected = [f for f in figures_all if not params.areas or f["area"]["code"] in params.areas]
+    selected = published
+    if params.areas:
+        selected = selected.filter(area_id__in=[all_areas[code].id for code in params.areas])
     if params.scope != SCOPE_ALL:
-        selected = [f for f in selected if f["scope"] == params.scope]
-    charted = _filter_year([f for f in selected if f["charted"]], params.year)
-    not_charted = [f for f in selected if not f["charted"]]
+        selected = selected.filter(scope=params.scope)
     if params.year not in (YEAR_LATEST, YEAR_ALL):
-        not_charted = [f for f in not_charted if f["year"] == params.year]
+        selected = selected.filter(year=params.year)
+    shown = selected
+    if params.year == YEAR_LATEST:
+        # Per area and scope, the newest dated figures that can be charted, plus every undated
+        # one (an undated figure cannot be shown to be older) and every unclear one: chosen in the
+        # database, not by reading every year.
+        charted_year = Case(When(~Q(qualifier=Qualifier.UNCLEAR), then=F("year")))
+        newest = Window(Max(charted_year), partition_by=[F("area_id"), F("scope")])
+        shown = shown.annotate(newest=newest).filter(
+            Q(qualifier=Qualifier.UNCLEAR) | Q(year__isnull=True) | Q(year=F("newest"))
+        )
+    rows = list(shown.values_list("pk", "area_id", "value", "qualifier"))
+
+    # Areas in chart order (by kind, then by their highest value), a page of them at a time; only
+    # that page's figures are read in full. Figures the source garbles (few) are listed on every
+    # page: they are not drawn, so they have no place in the chart's order.
+    top = {}
+    for _pk, area_id, value, qualifier in rows:
+        if qualifier != Qualifier.UNCLEAR:
+            top[area_id] = max(top.get(area_id, value), value)
+    ordered_area_ids = sorted(
+        top, key=lambda i: (GROUP_ORDER.index(areas_by_id[i].kind), -top[i], names[areas_by_id[i].code])
+    )
+    page_area_ids, pagination = paginate(ordered_area_ids, params.page, COMPARE_AREAS_PER_PAGE)
+    page_area_ids = set(page_area_ids)
+    wanted = [pk for pk, area_id, _v, qualifier in rows if qualifier == Qualifier.UNCLEAR or area_id in page_area_ids]
+    figures = Observation.objects.filter(pk__in=wanted).with_related().order_by("area__code", "year", "pk")
+    figures = [figure_dict(obs, lang) for obs in figures]
+    charted = [f for f in figures if f["charted"]]
+    not_charted = [f for f in figures if not f["charted"]]
 
     flag_figures(charted + not_charted)
     groups = _group_by_area_kind(charted)
@@ -450,16 +511,22 @@ def _compare_data(indicator_code, params, lang):
 
     area_choices = []
     for kind in GROUP_ORDER:
-        areas = sorted((a for c, a in all_areas.items() if c in available_codes and a.kind == kind), key=str)
+        areas = sorted(
+            (a for c, a in all_areas.items() if c in available_codes and a.kind == kind), key=lambda a: names[a.code]
+        )
         if areas:
             area_choices.append(
                 {
                     "kind": kind,
                     "label": str(GROUP_LABELS[kind]),
-                    "areas": [{"code": a.code, "name": str(a.name), "selected": a.code in params.areas} for a in areas],
+                    "areas": [
+                        {"code": a.code, "name": names[a.code], "selected": a.code in params.areas} for a in areas
+                    ],
                 }
             )
 
+    page_url = _url("compare", lang, indicator.code)
+    _page_links(pagination, lambda n: f"{page_url}?{replace(params, page=n).as_query()}", lang)
     return {
         "kind": "compare",
         "lang": lang,
@@ -471,12 +538,23 @@ def _compare_data(indicator_code, params, lang):
         "groups": group_ids,
         "figures": ordered,
         "not_charted": not_charted,
+        "pagination": pagination,
         "sources": _sources_of(ordered + not_charted),
         "flag_legend": flag_legend(ordered + not_charted),
         "notices": notices,
         "choices": {
             "indicators": indicator_choices,
             "areas": area_choices,
+            # A long list of areas starts folded, so that the chart is not pushed out of sight.
+            "areas_open": len(available_codes) <= AREA_CHOICES_OPEN,
+            "areas_summary": ngettext(
+                "Choose areas (%(count)s of %(total)s ticked)",
+                "Choose areas (%(count)s of %(total)s ticked)",
+                len(params.areas),
+            )
+            % {"count": format_number(len(params.areas), lang), "total": format_number(len(available_codes), lang)}
+            if params.areas
+            else _("Choose areas (none ticked: every area with a figure)"),
             "years": [{"value": y, "label": format_year(y, lang)} for y in years],
             "scopes": [{"value": value, "label": str(label)} for value, label in Scope.choices],
         },
@@ -485,9 +563,7 @@ def _compare_data(indicator_code, params, lang):
         "png_url": _url("compare_png", lang, indicator.code, query=params.as_query()),
         "url": _url("compare", lang, indicator.code, query=params.as_query()),
         "last_changed": last_changed(ordered + not_charted),
-        "file_name": file_stem(
-            [str(indicator.name or indicator.code), *(str(all_areas[c].name or c) for c in params.areas)]
-        ),
+        "file_name": file_stem([str(indicator.name or indicator.code), *(names[c] for c in params.areas)]),
         "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
     }
 
@@ -496,21 +572,6 @@ def figure_groups(compare_data):
     """The groups of a comparison with their figure dicts (the data lists them by id), in order."""
     by_id = {f["id"]: f for f in compare_data["figures"]}
     return [{**group, "figures": [by_id[i] for i in group["figures"]]} for group in compare_data["groups"]]
-
-
-def _filter_year(figures, year):
-    """``latest``: per area and scope, the newest dated figures, plus every undated one (an
-    undated figure cannot be shown to be older). ``all``: everything. A year: that year only."""
-    if year == YEAR_ALL:
-        return figures
-    if year != YEAR_LATEST:
-        return [f for f in figures if f["year"] == year]
-    newest = {}
-    for f in figures:
-        if f["year"] is not None:
-            key = (f["area"]["code"], f["scope"])
-            newest[key] = max(newest.get(key, f["year"]), f["year"])
-    return [f for f in figures if f["year"] is None or f["year"] == newest[(f["area"]["code"], f["scope"])]]
 
 
 def _group_by_area_kind(figures):
@@ -546,39 +607,79 @@ def _params_label(params, lang):
     return f"{year} · {scope}"
 
 
-def area_data(area_code, lang=None):
-    """Every published figure for one area, by indicator, with the share indicators to chart.
+def area_data(area_code, lang=None, page=1):
+    """One area's newest published figures (AREA_FIGURES_PER_INDICATOR of each indicator, plus
+    any the source garbles), a page of indicators at a time, with the shares to chart.
 
-    Raises Http404 for an unknown area code.
+    Raises Http404 for an unknown area code and ParameterError for a page past the last.
     """
     lang = current_lang(lang)
     code = (area_code or "").strip().upper()
     if not AREA_CODE_RE.fullmatch(code):
         # Not a code any area can have; also keeps NUL bytes away from PostgreSQL.
         raise Http404(_("There is no area with this code."))
-    return _cached("area", lang, code, lambda: _area_data(code, lang))
+    return _cached("area", lang, (code, page), lambda: _area_data(code, lang, page))
 
 
-def _area_data(code, lang):
+def _area_data(code, lang, page):
     area = Area.objects.select_related("parent").filter(code=code).first()
     if area is None:
         raise Http404(_("There is no area with the code “%(code)s”.") % {"code": code[:20]})
     regions = list(Area.objects.filter(parent=area).order_by("code"))
-    observations = list(Observation.objects.published().with_related().for_area(area))
+    cells = list(
+        Coverage.objects.filter(area=area)
+        .select_related("indicator")
+        .order_by("indicator__position", "indicator__code")
+    )
+    cells, pagination = paginate(cells, page, AREA_INDICATORS_PER_PAGE)
+    # Of each indicator, its newest charted figures and its newest unclear ones, ranked in the
+    # database: an area with sixty years of twenty-five indicators costs no more than one with few.
+    unclear = Case(When(qualifier=Qualifier.UNCLEAR, then=Value(1)), default=Value(0))
+    rank = Window(
+        RowNumber(),
+        partition_by=[F("indicator_id"), unclear],
+        order_by=[F("year").desc(nulls_last=True), F("value").desc(), F("pk")],
+    )
+    observations = list(
+        Observation.objects.published()
+        .with_related()
+        .for_area(area)
+        .filter(indicator_id__in=[cell.indicator_id for cell in cells])
+        .annotate(rank=rank)
+        .filter(rank__lte=AREA_FIGURES_PER_INDICATOR)
+    )
 
     figures = [figure_dict(obs, lang) for obs in observations]
     by_indicator = {}
-    indicators = {}
     for obs, f in zip(observations, figures, strict=True):
-        by_indicator.setdefault(obs.indicator.code, []).append(f)
-        indicators[obs.indicator.code] = obs.indicator
+        by_indicator.setdefault(obs.indicator_id, []).append(f)
     sections = []
-    for indicator in sorted(indicators.values(), key=lambda i: (i.position, i.code)):
+    for cell in cells:
         # Charted figures first, newest first; the unclear ones after them.
         section_figures = sorted(
-            by_indicator[indicator.code], key=lambda f: (not f["charted"], *_year_sort_key(f), -f["value"])
+            by_indicator.get(cell.indicator_id, []), key=lambda f: (not f["charted"], *_year_sort_key(f), -f["value"])
         )
-        sections.append({"indicator": indicator_dict(indicator, lang), "figures": section_figures})
+        indicator = indicator_dict(cell.indicator, lang)
+        query = CompareParams(areas=(area.code,), year=YEAR_ALL).as_query()
+        sections.append(
+            {
+                "indicator": indicator,
+                "figures": section_figures,
+                "total": cell.figures,
+                "more": cell.figures - len(section_figures),
+                "more_label": ngettext(
+                    "%(indicator)s: one older figure. See all %(total)s over the years",
+                    "%(indicator)s: %(more)s older figures. See all %(total)s over the years",
+                    cell.figures - len(section_figures),
+                )
+                % {
+                    "indicator": indicator["name"],
+                    "more": format_number(cell.figures - len(section_figures), lang),
+                    "total": format_number(cell.figures, lang),
+                },
+                "all_url": f"{indicator['url']}?{query}",
+            }
+        )
 
     # The chart: shares only (percentages can share an axis; counts and money cannot).
     chart_figures = []
@@ -612,71 +713,141 @@ def _area_data(code, lang):
             "regions": [{"code": r.code, "name": str(r.name), "url": _url("area", lang, r.code)} for r in regions],
         },
         "sections": sections,
+        "pagination": _page_links(pagination, lambda n: _url("area", lang, area.code, query=_page_query(n)), lang),
         "figures": chart_figures,
         "not_charted": not_charted,
         "definitions": list(definitions.values()),
         "sources": _sources_of(figures),
         "flag_legend": flag_legend(figures),
-        "json_url": _url("area_json", lang, area.code),
-        "csv_url": _url("area_csv", lang, area.code),
-        "png_url": _url("area_png", lang, area.code),
-        "url": _url("area", lang, area.code),
+        "json_url": _url("area_json", lang, area.code, query=_page_query(page)),
+        "csv_url": _url("area_csv", lang, area.code, query=_page_query(page)),
+        "png_url": _url("area_png", lang, area.code, query=_page_query(page)),
+        "url": _url("area", lang, area.code, query=_page_query(page)),
         "last_changed": last_changed(chart_figures + not_charted),
         "file_name": file_stem([str(area.name or area.code), _("SME shares")]),
         "file_name_ascii": file_stem(["smedash", area.code, "sme-shares"], ascii_only=True),
     }
 
 
-def home_data(lang=None):
-    """What the dashboard holds: indicators × areas, with the years of the figures in each cell."""
+def parse_page(query):
+    """The ``page`` parameter: a whole number from 1 (the default). Raises ParameterError."""
+    text = (query.get("page") or "1").strip()
+    try:
+        page = parse_year(text)  # any digits (Latin, Persian, Arabic-Indic) as a whole number
+    except NumberFormatError:
+        page = None
+    if page is None or not 1 <= page <= MAX_PAGE:
+        raise ParameterError([_("“%(page)s” is not a page number.") % {"page": text[:20]}])
+    return page
+
+
+def paginate(items, page, per_page):
+    """(the items on ``page``, a dict describing the pages). Raises ParameterError past the end.
+
+    ``items`` is a list or a queryset (counted, then sliced, in the database)."""
+    total = items.count() if isinstance(items, QuerySet) else len(items)
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        raise ParameterError(
+            [
+                _("There is no page %(page)s: the last page is %(last)s.")
+                % {"page": format_number(page, grouping=False), "last": format_number(pages, grouping=False)}
+            ]
+        )
+    first = (page - 1) * per_page
+    shown = list(items[first : first + per_page])
+    return shown, {
+        "page": page,
+        "pages": pages,
+        "per_page": per_page,
+        "total": total,
+        "first": first + 1 if shown else 0,
+        "last": first + len(shown),
+        "previous": page - 1 if page > 1 else None,
+        "next": page + 1 if page < pages else None,
+    }
+
+
+def _page_links(pagination, url_for_page, lang):
+    """Add the previous and next pages' addresses and a sentence saying what is shown."""
+    numbers = {key: format_number(pagination[key], grouping=False) for key in ("first", "last")}
+    pagination["label"] = _("%(first)s–%(last)s of %(total)s") % {
+        **numbers,
+        "total": format_number(pagination["total"], lang),
+    }
+    for key in ("previous", "next"):
+        pagination[f"{key}_url"] = url_for_page(pagination[key]) if pagination[key] else None
+    return pagination
+
+
+def _page_query(page):
+    return f"page={page}" if page > 1 else ""
+
+
+def home_data(lang=None, page=1):
+    """What the dashboard holds: indicators × areas (a page of areas at a time), with the years of
+    the figures in each cell. Raises ParameterError for a page past the last."""
     lang = current_lang(lang)
-    return _cached("home", lang, None, lambda: _home_data(lang))
+    return _cached("home", lang, page, lambda: _home_data(lang, page))
 
 
-def _home_data(lang):
+def _cell_years(cell, lang):
+    """The years of one cell, newest first: each of them when there are one or two, else the
+    range; 'year not stated' last when some figures have none."""
+    if cell.years <= 2:
+        dated = sorted({cell.first_year, cell.last_year} - {None}, reverse=True)
+        years = [format_year(y, lang) for y in dated]
+    else:
+        years = [
+            _("%(first)s–%(last)s")
+            % {"first": format_year(cell.first_year, lang), "last": format_year(cell.last_year, lang)}
+        ]
+    if cell.undated:
+        years.append(format_year(None, lang))
+    return years
+
+
+def _home_data(lang, page):
+    # Everything comes from the coverage summary (one row per indicator × area), never from the
+    # figures themselves: the page costs the same however many figures there are.
     indicators = list(Indicator.objects.all())
-    areas = list(Area.objects.select_related("parent"))
-    rows = Observation.objects.published().values_list("area_id", "indicator_id", "year", "source_id")
-    cells = {}
-    source_ids = set()
-    for area_id, indicator_id, year, source_id in rows:
-        cells.setdefault((indicator_id, area_id), []).append(year)
-        source_ids.add(source_id)
-    used_area_ids = {area_id for (_indicator_id, area_id) in cells}
-    # Columns: the areas with figures, countries first, then groups of countries, then regions.
+    used_area_ids = set(Coverage.objects.values_list("area_id", flat=True).distinct())
+    used_indicator_ids = set(Coverage.objects.values_list("indicator_id", flat=True).distinct())
+    figure_count = Coverage.objects.aggregate(total=Sum("figures"))["total"] or 0
+    source_count = Source.objects.filter(Exists(Observation.objects.published().filter(source=OuterRef("pk")))).count()
+    areas = list(Area.objects.select_related("parent").filter(id__in=used_area_ids))
+    # Columns: countries first, then groups of countries, then regions; a page of them at a time.
+    ordered_areas = [
+        area for kind in GROUP_ORDER for area in sorted((a for a in areas if a.kind == kind), key=lambda a: str(a.name))
+    ]
+    page_areas, pagination = paginate(ordered_areas, page, HOME_AREAS_PER_PAGE)
     columns = []
-    for kind in GROUP_ORDER:
-        members = sorted((a for a in areas if a.kind == kind and a.id in used_area_ids), key=lambda a: str(a.name))
-        if members:
-            columns.append({"kind": kind, "label": str(GROUP_LABELS[kind]), "areas": members})
-    ordered_areas = [a for column in columns for a in column["areas"]]
+    for area in page_areas:
+        if not columns or columns[-1]["kind"] != area.kind:
+            columns.append({"kind": area.kind, "label": str(GROUP_LABELS[area.kind]), "areas": []})
+        columns[-1]["areas"].append(area)
     group_starts = {column["areas"][0].id for column in columns}
+    cells = {(c.indicator_id, c.area_id): c for c in Coverage.objects.filter(area__in=page_areas)}
+    queries = {area.id: CompareParams(areas=(area.code,), year=YEAR_ALL).as_query() for area in page_areas}
     matrix = []
     for indicator in indicators:
+        compare_url = _url("compare", lang, indicator.code)
         row_cells = []
-        for area in ordered_areas:
-            years = cells.get((indicator.id, area.id), [])
-            distinct = sorted(set(years), key=lambda y: (y is None, -(y or 0)))
+        for area in page_areas:
+            cell = cells.get((indicator.id, area.id))
             row_cells.append(
                 {
                     "area": area.code,
                     "group_start": area.id in group_starts,
-                    "count": len(years),
-                    "years": [format_year(y, lang) for y in distinct],
-                    "url": _url(
-                        "compare",
-                        lang,
-                        indicator.code,
-                        query=CompareParams(areas=(area.code,), year=YEAR_ALL).as_query(),
-                    )
-                    if years
-                    else "",
+                    "count": cell.figures if cell else 0,
+                    "years": _cell_years(cell, lang) if cell else [],
+                    "url": f"{compare_url}?{queries[area.id]}" if cell else "",
                 }
             )
         matrix.append(
             {
                 "indicator": indicator_dict(indicator, lang),
-                "count": sum(c["count"] for c in row_cells),
+                "has_figures": indicator.id in used_indicator_ids,
                 "headline": indicator.headline,
                 "cells": row_cells,
             }
@@ -686,13 +857,14 @@ def _home_data(lang):
         "lang": lang,
         "columns": [{**c, "areas": [area_dict(a, lang) for a in c["areas"]]} for c in columns],
         "matrix": matrix,
-        "headline": [row["indicator"] for row in matrix if row["count"] and row["headline"]],
+        "pagination": _page_links(pagination, lambda n: _url("home", lang, query=_page_query(n)), lang),
+        "headline": [row["indicator"] for row in matrix if row["has_figures"] and row["headline"]],
         "counts": {
-            "figures": sum(row["count"] for row in matrix),
+            "figures": figure_count,
             "areas": len(ordered_areas),
             "countries": sum(1 for a in ordered_areas if a.kind == Area.Kind.COUNTRY),
-            "sources": len(source_ids),
-            "indicators": sum(1 for row in matrix if row["count"]),
+            "sources": source_count,
+            "indicators": len(used_indicator_ids),
         },
     }
 
@@ -721,25 +893,44 @@ def _sources_data(lang):
     }
 
 
-def source_data(identifier, lang=None):
-    """One source and every published figure taken from it, with its quote."""
+SOURCE_ORDER = ("area__kind", "area__code", "indicator__position", F("year").asc(nulls_last=True), "pk")
+
+
+def source_data(identifier, lang=None, page=1, figure=None):
+    """One source and the published figures taken from it, with their quotes, a page at a time;
+    with ``figure`` (an observation id), the page that figure is on. Raises Http404 for an unknown
+    source and ParameterError for a page past the last."""
     lang = current_lang(lang)
     if not identifier or any(ord(ch) < 32 for ch in identifier):
         # No identifier holds control characters, and PostgreSQL refuses a NUL in a query.
         raise Http404(_("There is no source with this identifier."))
-    return _cached("source", lang, identifier, lambda: _source_data(identifier, lang))
+    return _cached("source", lang, (identifier, page, figure), lambda: _source_data(identifier, lang, page, figure))
 
 
-def _source_data(identifier, lang):
+def parse_figure(query):
+    """The ``figure`` parameter of a source page (an observation id), or None."""
+    text = (query.get("figure") or "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise ParameterError([_("“%(figure)s” is not a figure number.") % {"figure": text[:20]}])
+    return int(text)
+
+
+def _source_data(identifier, lang, page, figure):
     source = Source.objects.filter(identifier=identifier).first()
     if source is None:
         raise Http404(_("There is no source “%(identifier)s”.") % {"identifier": identifier[:60]})
-    observations = Observation.objects.published().with_related().from_source(source)
-    figures = [
-        figure_dict(obs, lang)
-        for obs in observations.order_by("area__kind", "area__code", "indicator__position", "year", "pk")
-    ]
+    observations = Observation.objects.published().from_source(source).order_by(*SOURCE_ORDER)
+    if figure is not None:
+        # A quote's link (figure_dict's quote_url) names its figure: open the page it is on. Only
+        # ids are read, once per followed link; an unknown id opens the first page.
+        ids = list(observations.values_list("pk", flat=True))
+        page = ids.index(figure) // SOURCE_FIGURES_PER_PAGE + 1 if figure in ids else 1
+    shown, pagination = paginate(observations.with_related(), page, SOURCE_FIGURES_PER_PAGE)
+    figures = [figure_dict(obs, lang) for obs in shown]
     flag_figures(figures, relative=False)
+    source_url = _url("source", lang, source.identifier)
     return {
         "kind": "source",
         "lang": lang,
@@ -751,6 +942,7 @@ def _source_data(identifier, lang):
             "address": source.url,
         },
         "figures": figures,
+        "pagination": _page_links(pagination, lambda n: f"{source_url}?page={n}" if n > 1 else source_url, lang),
     }
 
 
@@ -764,7 +956,8 @@ def _about_data(lang):
     indicators = [indicator_dict(i, lang) for i in Indicator.objects.all()]
     definitions = {}
     # The English text is every translation's fallback: a definition exists when it does.
-    with_definition = Observation.objects.published().exclude(definition_en="").with_related()
+    # (NULL, too, is no definition: modeltranslation's columns are nullable.)
+    with_definition = Observation.objects.published().filter(definition_en__gt="").with_related()
     for obs in with_definition.order_by("area__code", "pk"):
         key = (obs.area.code, str(obs.definition))
         if key not in definitions:

@@ -22,16 +22,26 @@ from django_ratelimit.decorators import ratelimit
 
 from . import charts, png, services
 from .api import expensive_rate
+from .cache import cached_response
 from .exports import neutralise_formula
 
 
 def _json(data, status=200):
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    # Not indented: json.dumps only uses its fast C encoder without ``indent``.
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe
+@cached_response
 def home(request):
-    return render(request, "indicators/home.html", {"data": services.home_data(get_language())})
+    lang = get_language()
+    try:
+        return render(
+            request, "indicators/home.html", {"data": services.home_data(lang, services.parse_page(request.GET))}
+        )
+    except services.ParameterError as error:
+        context = {"data": services.home_data(lang), "errors": error.messages}
+        return render(request, "indicators/home.html", context, status=400)
 
 
 @require_safe
@@ -60,6 +70,7 @@ def _compare(request, code):
 
 
 @require_safe
+@cached_response
 def compare(request, code):
     data, errors = _compare(request, code)
     if errors:
@@ -72,6 +83,7 @@ def compare(request, code):
 
 
 @require_safe
+@cached_response
 def compare_json(request, code):
     try:
         data, errors = _compare(request, code)
@@ -101,10 +113,22 @@ def compare_png(request, code):
     return _png_response(request, data, charts.compare_figure)
 
 
+def _area(request, code):
+    """(data, errors), as ``_compare``: with a wrong page, the first page and the messages."""
+    lang = get_language()
+    try:
+        return services.area_data(code, lang, services.parse_page(request.GET)), []
+    except services.ParameterError as error:
+        return services.area_data(code, lang), error.messages
+
+
 @require_safe
+@cached_response
 def area(request, code):
-    data = services.area_data(code, get_language())
+    data, errors = _area(request, code)
     context = {"data": data, "quote_figures": [f for section in data["sections"] for f in section["figures"]]}
+    if errors:
+        return render(request, "indicators/area.html", {**context, "errors": errors}, status=400)
     if data["figures"]:
         context.update(_chart_context(charts.area_figure(data), f"smedash-{data['area']['code']}"))
         context["share_url"] = request.build_absolute_uri(data["url"])
@@ -112,35 +136,56 @@ def area(request, code):
 
 
 @require_safe
+@cached_response
 def area_json(request, code):
     try:
-        return _json(services.area_data(code, get_language()))
+        data, errors = _area(request, code)
     except Http404 as error:
         return _json({"errors": [str(error)]}, status=404)
+    if errors:
+        return _json({"errors": errors}, status=400)
+    return _json(data)
 
 
 @require_safe
 @ratelimit(key="ip", rate=expensive_rate, group="smedash:chart-csv", block=True)
 def area_csv(request, code):
-    return _csv_response(services.area_data(code, get_language()))
+    data, errors = _area(request, code)
+    if errors:
+        return _plain(errors, 400)
+    return _csv_response(data)
 
 
 @require_safe
 def area_png(request, code):
-    return _png_response(request, services.area_data(code, get_language()), charts.area_figure)
+    data, errors = _area(request, code)
+    if errors:
+        return _plain(errors, 400)
+    return _png_response(request, data, charts.area_figure)
 
 
 @require_safe
+@cached_response
 def source_list(request):
     return render(request, "indicators/source_list.html", {"data": services.sources_data(get_language())})
 
 
 @require_safe
+@cached_response
 def source(request, identifier):
-    return render(request, "indicators/source.html", {"data": services.source_data(identifier, get_language())})
+    lang = get_language()
+    try:
+        data = services.source_data(
+            identifier, lang, services.parse_page(request.GET), services.parse_figure(request.GET)
+        )
+        return render(request, "indicators/source.html", {"data": data})
+    except services.ParameterError as error:
+        context = {"data": services.source_data(identifier, lang), "errors": error.messages}
+        return render(request, "indicators/source.html", context, status=400)
 
 
 @require_safe
+@cached_response
 def about(request):
     return render(request, "indicators/about.html", {"data": services.about_data(get_language())})
 

@@ -235,6 +235,7 @@ page_param_values = {
     "year": years.map(lambda v: [("year", v)]),
     "scope": scopes.map(lambda v: [("scope", v)]),
     "indicator": indicator_codes.map(lambda v: [("indicator", v)]),
+    "page": st.one_of(number_text, any_text).map(lambda v: [("page", v)]),
     "width": st.one_of(number_text, any_text).map(lambda v: [("width", v)]),
     "height": st.one_of(number_text, any_text).map(lambda v: [("height", v)]),
     "scale": st.one_of(
@@ -754,6 +755,7 @@ RAW_PIECES = [
 ]
 PARAM_NAMES = [
     "areas",
+    "page",
     "year",
     "scope",
     "indicator",

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         call_command(
             "dumpdata",
             *BACKUP_MODELS,
+            exclude=["indicators.coverage"],  # a summary, recounted by restore_data
             natural_foreign=True,
             natural_primary=True,
             indent=None,

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from countries.models import Area
 from indicators.cache import bump_data_version
-from indicators.models import Observation
+from indicators.models import Coverage, Observation
 
 
 class Command(BaseCommand):
@@ -20,5 +20,6 @@ class Command(BaseCommand):
             raise CommandError("The database is not empty. Restore into a new, migrated database.")
         with transaction.atomic():
             call_command("loaddata", file, verbosity=0)
+            Coverage.objects.refresh()  # loaddata's raw saves leave the summary to us
         bump_data_version()
         self.stdout.write(f"Restored {Observation.objects.count()} observations from {file}")
