@@ -61,25 +61,29 @@ def connect_signals():
 def cached_response(view):
     """Keep a public page's whole response until the data changes (or RESPONSE_SECONDS pass).
 
-    A cached visit costs two cache reads: no query, no template, no chart built. The key holds
-    the data version, the host (pages show their own absolute address) and the path with its
-    query, which carries the language (/en/, /ar/, /fa/) and the whole selection. Only 200s are
-    kept; nothing on these pages depends on the visitor (no session, no CSRF token), and the
-    security and CSP headers are added afresh by the middleware on every answer.
+    A cached visit costs one round trip to the cache (the data version and the page, read
+    together): no query, no template, no chart built. The page is kept with the data version it
+    was built from and used only while that is still the version. The key holds the host (pages
+    show their own absolute address) and the path with its query, which carries the language
+    (/en/, /ar/, /fa/) and the whole selection. Only 200s are kept; nothing on these pages depends
+    on the visitor (no session, no CSRF token), and the security and CSP headers are added afresh
+    by the middleware on every answer.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         address = f"{request.get_host()}{request.get_full_path()}"
-        key = f"smedash:response:{data_version()}:{hashlib.sha256(address.encode()).hexdigest()}"
-        kept = cache.get(key)
-        if kept is not None:
-            content, headers = kept
+        key = f"smedash:response:{hashlib.sha256(address.encode()).hexdigest()}"
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or data_version()
+        kept = found.get(key)
+        if kept is not None and kept[0] == version:
+            _version, content, headers = kept
             return HttpResponse(content, headers=headers)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            cache.set(key, (response.content, headers), RESPONSE_SECONDS)
+            cache.set(key, (version, response.content, headers), RESPONSE_SECONDS)
         return response
 
     return wrapper

@@ -42,8 +42,8 @@ MAX_MESSAGES = 5  # complaints about wrong area codes: the first few say enough
 MAX_PAGE = 10_000
 # Pages show a bounded number of areas and indicators, so that they cost the same with every
 # country and year loaded as with the seed; each has its previous and next pages.
-HOME_AREAS_PER_PAGE = 12  # columns of the overview's matrix
-COMPARE_AREAS_PER_PAGE = 15  # areas on one comparison chart
+HOME_AREAS_PER_PAGE = 10  # columns of the overview's matrix
+COMPARE_AREAS_PER_PAGE = 12  # areas on one comparison chart
 AREA_INDICATORS_PER_PAGE = 8  # indicators on one area profile
 AREA_FIGURES_PER_INDICATOR = 2  # an area profile's newest figures of each indicator
 SOURCE_FIGURES_PER_PAGE = 100  # figures with their quotes on one page of a source
@@ -792,17 +792,17 @@ def home_data(lang=None, page=1):
 
 
 def _cell_years(cell, lang):
-    """The years of one cell, newest first: each of them when there are one or two, else the
+    """The years of one cell (a Coverage row as a dict), newest first: each of them when there are one or two, else the
     range; 'year not stated' last when some figures have none."""
-    if cell.years <= 2:
-        dated = sorted({cell.first_year, cell.last_year} - {None}, reverse=True)
+    if cell["years"] <= 2:
+        dated = sorted({cell["first_year"], cell["last_year"]} - {None}, reverse=True)
         years = [format_year(y, lang) for y in dated]
     else:
         years = [
             _("%(first)s–%(last)s")
-            % {"first": format_year(cell.first_year, lang), "last": format_year(cell.last_year, lang)}
+            % {"first": format_year(cell["first_year"], lang), "last": format_year(cell["last_year"], lang)}
         ]
-    if cell.undated:
+    if cell["undated"]:
         years.append(format_year(None, lang))
     return years
 
@@ -815,19 +815,29 @@ def _home_data(lang, page):
     used_indicator_ids = set(Coverage.objects.values_list("indicator_id", flat=True).distinct())
     figure_count = Coverage.objects.aggregate(total=Sum("figures"))["total"] or 0
     source_count = Source.objects.filter(Exists(Observation.objects.published().filter(source=OuterRef("pk")))).count()
-    areas = list(Area.objects.select_related("parent").filter(id__in=used_area_ids))
+    # Every area (a parent need not have figures of its own), with only what the columns show.
+    all_areas = {a.id: a for a in Area.objects.only("id", "code", "kind", "parent_id", *NAME_FIELDS)}
+    areas = [all_areas[i] for i in used_area_ids]
     # Columns: countries first, then groups of countries, then regions; a page of them at a time.
     ordered_areas = [
         area for kind in GROUP_ORDER for area in sorted((a for a in areas if a.kind == kind), key=lambda a: str(a.name))
     ]
     page_areas, pagination = paginate(ordered_areas, page, HOME_AREAS_PER_PAGE)
+    for area in page_areas:
+        if area.parent_id:
+            area.parent = all_areas[area.parent_id]  # for area_dict, without a query
     columns = []
     for area in page_areas:
         if not columns or columns[-1]["kind"] != area.kind:
             columns.append({"kind": area.kind, "label": str(GROUP_LABELS[area.kind]), "areas": []})
         columns[-1]["areas"].append(area)
     group_starts = {column["areas"][0].id for column in columns}
-    cells = {(c.indicator_id, c.area_id): c for c in Coverage.objects.filter(area__in=page_areas)}
+    cells = {
+        (cell["indicator_id"], cell["area_id"]): cell
+        for cell in Coverage.objects.filter(area__in=page_areas).values(
+            "indicator_id", "area_id", "figures", "years", "undated", "first_year", "last_year"
+        )
+    }
     queries = {area.id: CompareParams(areas=(area.code,), year=YEAR_ALL).as_query() for area in page_areas}
     matrix = []
     for indicator in indicators:
@@ -839,7 +849,7 @@ def _home_data(lang, page):
                 {
                     "area": area.code,
                     "group_start": area.id in group_starts,
-                    "count": cell.figures if cell else 0,
+                    "count": cell["figures"] if cell else 0,
                     "years": _cell_years(cell, lang) if cell else [],
                     "url": f"{compare_url}?{queries[area.id]}" if cell else "",
                 }

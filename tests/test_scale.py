@@ -162,7 +162,7 @@ def test_a_page_that_does_not_exist_is_explained(client, seeded, lang, page, mes
 
 
 def test_the_comparison_charts_a_page_of_areas_in_chart_order(client, seeded):
-    add_countries(20)
+    add_countries(services.COMPARE_AREAS_PER_PAGE + 1)  # with the seed's 9 areas: two pages
     first = client.get("/en/compare/firm_share/data.json").json()
     second = client.get("/en/compare/firm_share/data.json?page=2").json()
     assert first["pagination"]["pages"] == 2 and first["pagination"]["next"] == 2
