@@ -33,13 +33,12 @@ from .cache import data_version
 from .exports import plain_decimal
 from .formatting import current_lang, format_figure, format_number, format_year, is_rtl
 from .models import Coverage, Indicator, Observation, Source
-from .numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
+from .numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year, to_latin_digits
 
 CACHE_SECONDS = 600
 MAX_AREAS = 60  # more codes than areas could sensibly be compared: a mistake or an abuse
 MAX_AREAS_PARAM_LENGTH = 1000
 MAX_MESSAGES = 5  # complaints about wrong area codes: the first few say enough
-MAX_PAGE = 10_000
 # Pages show a bounded number of areas and indicators, so that they cost the same with every
 # country and year loaded as with the seed; each has its previous and next pages.
 HOME_AREAS_PER_PAGE = 10  # columns of the overview's matrix
@@ -526,7 +525,6 @@ def _compare_data(indicator_code, params, lang):
             )
 
     page_url = _url("compare", lang, indicator.code)
-    _page_links(pagination, lambda n: f"{page_url}?{replace(params, page=n).as_query()}", lang)
     return {
         "kind": "compare",
         "lang": lang,
@@ -538,7 +536,7 @@ def _compare_data(indicator_code, params, lang):
         "groups": group_ids,
         "figures": ordered,
         "not_charted": not_charted,
-        "pagination": pagination,
+        "pagination": _page_links(pagination, lambda n: f"{page_url}?{replace(params, page=n).as_query()}", lang),
         "sources": _sources_of(ordered + not_charted),
         "flag_legend": flag_legend(ordered + not_charted),
         "notices": notices,
@@ -554,7 +552,7 @@ def _compare_data(indicator_code, params, lang):
             )
             % {"count": format_number(len(params.areas), lang), "total": format_number(len(available_codes), lang)}
             if params.areas
-            else _("Choose areas (none ticked: every area with a figure)"),
+            else _("Choose areas"),
             "years": [{"value": y, "label": format_year(y, lang)} for y in years],
             "scopes": [{"value": value, "label": str(label)} for value, label in Scope.choices],
         },
@@ -654,13 +652,13 @@ def _area_data(code, lang, page):
     for obs, f in zip(observations, figures, strict=True):
         by_indicator.setdefault(obs.indicator_id, []).append(f)
     sections = []
+    all_years = CompareParams(areas=(area.code,), year=YEAR_ALL).as_query()
     for cell in cells:
         # Charted figures first, newest first; the unclear ones after them.
         section_figures = sorted(
             by_indicator.get(cell.indicator_id, []), key=lambda f: (not f["charted"], *_year_sort_key(f), -f["value"])
         )
         indicator = indicator_dict(cell.indicator, lang)
-        query = CompareParams(areas=(area.code,), year=YEAR_ALL).as_query()
         sections.append(
             {
                 "indicator": indicator,
@@ -677,7 +675,7 @@ def _area_data(code, lang, page):
                     "more": format_number(cell.figures - len(section_figures), lang),
                     "total": format_number(cell.figures, lang),
                 },
-                "all_url": f"{indicator['url']}?{query}",
+                "all_url": f"{indicator['url']}?{all_years}",
             }
         )
 
@@ -730,15 +728,13 @@ def _area_data(code, lang, page):
 
 
 def parse_page(query):
-    """The ``page`` parameter: a whole number from 1 (the default). Raises ParameterError."""
+    """The ``page`` parameter: a whole number from 1 (the default), in any digits. Raises
+    ParameterError."""
     text = (query.get("page") or "1").strip()
-    try:
-        page = parse_year(text)  # any digits (Latin, Persian, Arabic-Indic) as a whole number
-    except NumberFormatError:
-        page = None
-    if page is None or not 1 <= page <= MAX_PAGE:
+    digits = to_latin_digits(text)
+    if not re.fullmatch(r"\d{1,4}", digits) or int(digits) < 1:
         raise ParameterError([_("“%(page)s” is not a page number.") % {"page": text[:20]}])
-    return page
+    return int(digits)
 
 
 def paginate(items, page, per_page):
@@ -940,7 +936,6 @@ def _source_data(identifier, lang, page, figure):
     shown, pagination = paginate(observations.with_related(), page, SOURCE_FIGURES_PER_PAGE)
     figures = [figure_dict(obs, lang) for obs in shown]
     flag_figures(figures, relative=False)
-    source_url = _url("source", lang, source.identifier)
     return {
         "kind": "source",
         "lang": lang,
@@ -952,7 +947,9 @@ def _source_data(identifier, lang, page, figure):
             "address": source.url,
         },
         "figures": figures,
-        "pagination": _page_links(pagination, lambda n: f"{source_url}?page={n}" if n > 1 else source_url, lang),
+        "pagination": _page_links(
+            pagination, lambda n: _url("source", lang, source.identifier, query=_page_query(n)), lang
+        ),
     }
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Min, Q
 from django.test.utils import CaptureQueriesContext
 from django_countries import countries as country_registry
 
@@ -24,20 +23,23 @@ def fresh_cache():
 
 
 def recount():
-    """The coverage summary as it should be, counted afresh from the figures."""
-    rows = (
-        Observation.objects.published()
-        .order_by()
-        .values("indicator_id", "area_id")
-        .annotate(
-            figures=Count("id"),
-            years=Count("year", distinct=True),
-            undated=Count("id", filter=Q(year__isnull=True)),
-            first_year=Min("year"),
-            last_year=Max("year"),
-        )
-    )
-    return {(r["indicator_id"], r["area_id"]): r for r in rows}
+    """The coverage summary as it should be, counted afresh in Python from the published figures."""
+    cells = {}
+    for indicator_id, area_id, year in Observation.objects.published().values_list("indicator_id", "area_id", "year"):
+        cells.setdefault((indicator_id, area_id), []).append(year)
+    expected = {}
+    for (indicator_id, area_id), years in cells.items():
+        dated = [y for y in years if y is not None]
+        expected[(indicator_id, area_id)] = {
+            "indicator_id": indicator_id,
+            "area_id": area_id,
+            "figures": len(years),
+            "years": len(set(dated)),
+            "undated": len(years) - len(dated),
+            "first_year": min(dated, default=None),
+            "last_year": max(dated, default=None),
+        }
+    return expected
 
 
 def summary():
