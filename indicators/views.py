@@ -85,32 +85,20 @@ def compare(request, code):
 @require_safe
 @cached_response
 def compare_json(request, code):
-    try:
-        data, errors = _compare(request, code)
-    except Http404 as error:
-        return _json({"errors": [str(error)]}, status=404)
-    if errors:
-        return _json({"errors": errors}, status=400)
-    return _json(data)
+    return _json_twin(_compare, request, code)
 
 
 @require_safe
 @ratelimit(key="ip", rate=expensive_rate, group="smedash:chart-csv", block=True)
 def compare_csv(request, code):
-    data, errors = _compare(request, code)
-    if errors:
-        return _plain(errors, 400)
-    return _csv_response(data)
+    return _csv_export(*_compare(request, code))
 
 
 @require_safe
 def compare_png(request, code):
     # Rate-limited inside png.png_response, on cache misses only (group "smedash:png"): a cached
     # image costs nothing to send, and a second counter here would count every render twice.
-    data, errors = _compare(request, code)
-    if errors:
-        return _plain(errors, 400)
-    return _png_response(request, data, charts.compare_figure)
+    return _png_export(request, *_compare(request, code), charts.compare_figure)
 
 
 def _area(request, code):
@@ -138,30 +126,18 @@ def area(request, code):
 @require_safe
 @cached_response
 def area_json(request, code):
-    try:
-        data, errors = _area(request, code)
-    except Http404 as error:
-        return _json({"errors": [str(error)]}, status=404)
-    if errors:
-        return _json({"errors": errors}, status=400)
-    return _json(data)
+    return _json_twin(_area, request, code)
 
 
 @require_safe
 @ratelimit(key="ip", rate=expensive_rate, group="smedash:chart-csv", block=True)
 def area_csv(request, code):
-    data, errors = _area(request, code)
-    if errors:
-        return _plain(errors, 400)
-    return _csv_response(data)
+    return _csv_export(*_area(request, code))
 
 
 @require_safe
 def area_png(request, code):
-    data, errors = _area(request, code)
-    if errors:
-        return _plain(errors, 400)
-    return _png_response(request, data, charts.area_figure)
+    return _png_export(request, *_area(request, code), charts.area_figure)
 
 
 @require_safe
@@ -188,6 +164,25 @@ def source(request, identifier):
 @cached_response
 def about(request):
     return render(request, "indicators/about.html", {"data": services.about_data(get_language())})
+
+
+def _json_twin(load, request, code):
+    """A page's data as JSON (``load`` is ``_compare`` or ``_area``); its errors as JSON too."""
+    try:
+        data, errors = load(request, code)
+    except Http404 as error:
+        return _json({"errors": [str(error)]}, status=404)
+    if errors:
+        return _json({"errors": errors}, status=400)
+    return _json(data)
+
+
+def _csv_export(data, errors):
+    return _plain(errors, 400) if errors else _csv_response(data)
+
+
+def _png_export(request, data, errors, build_chart):
+    return _plain(errors, 400) if errors else _png_response(request, data, build_chart)
 
 
 def _chart_context(fig, filename):

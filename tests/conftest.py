@@ -1,6 +1,10 @@
+import os
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 
+from indicators import png
 from indicators.seed import load_seed
 
 
@@ -25,3 +29,21 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def chromium():
+    """The browser that draws chart PNGs: its path, or a skip (a failure under CI=true)."""
+    browser = png.chromium_path()
+    if not os.access(browser, os.X_OK):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but there is no browser at {browser}: CI must install chromium")
+        pytest.skip(f"no Chromium at {browser} (apt-get install chromium, or set SMEDASH_CHROMIUM)")
+    return browser
+
+
+@pytest.fixture
+def renders():
+    """Counts the renders that reach the browser (a real one, unless a test stubs it)."""
+    with mock.patch.object(png, "_render", wraps=png._render) as spy:
+        yield spy

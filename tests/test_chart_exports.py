@@ -9,7 +9,6 @@ figure it was given.
 import csv
 import io
 import json
-import os
 import re
 from unittest import mock
 from urllib.parse import quote
@@ -30,23 +29,6 @@ FA_NAME = "سهم-بنگاه\u200cهای-کوچک-و-متوسط-از-تعداد-
 def stop_the_browser_afterwards():
     yield
     png.stop_browser()
-
-
-@pytest.fixture
-def chromium():
-    browser = png.chromium_path()
-    if not os.access(browser, os.X_OK):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but there is no browser at {browser}: CI must install chromium")
-        pytest.skip(f"no Chromium at {browser} (apt-get install chromium, or set SMEDASH_CHROMIUM)")
-    return browser
-
-
-@pytest.fixture
-def renders():
-    """Counts the renders that reach the browser (a real one)."""
-    with mock.patch.object(png, "_render", wraps=png._render) as spy:
-        yield spy
 
 
 @pytest.fixture

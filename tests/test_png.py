@@ -68,23 +68,6 @@ def empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def chromium():
-    browser = png.chromium_path()
-    if not os.access(browser, os.X_OK):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but there is no browser at {browser}: CI must install chromium")
-        pytest.skip(f"no Chromium at {browser} (apt-get install chromium, or set SMEDASH_CHROMIUM)")
-    return browser
-
-
-@pytest.fixture
-def renders():
-    """Counts the renders that reach the browser."""
-    with mock.patch.object(png, "_render", wraps=png._render) as spy:
-        yield spy
-
-
 def image_size(data):
     assert data[:8] == PNG_SIGNATURE
     assert data[12:16] == b"IHDR"
