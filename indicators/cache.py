@@ -17,6 +17,9 @@ from django.utils import timezone
 VERSION_KEY = "smedash:data-version"
 RESPONSE_SECONDS = 600
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+# The parameters public pages read. An address with any other is answered but not kept, so that
+# made-up query strings cannot fill the cache with copies of the same page.
+PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure"}
 
 
 def data_version():
@@ -72,6 +75,8 @@ def cached_response(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if not PAGE_PARAMETERS.issuperset(request.GET):
+            return view(request, *args, **kwargs)
         address = f"{request.get_host()}{request.get_full_path()}"
         key = f"smedash:response:{hashlib.sha256(address.encode()).hexdigest()}"
         found = cache.get_many([VERSION_KEY, key])

@@ -2,6 +2,7 @@
 queries that do not grow, and whole responses cached until the data changes."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -322,3 +323,11 @@ def test_the_methodology_page_lists_only_real_definitions(client, seeded):
     data = services.about_data("en")
     assert data["definitions"] and all(d["definition"] for d in data["definitions"])
     assert {d["area"]["code"] for d in data["definitions"]} <= {"IRN", "JPN", "KOR", "EU25", "IND", "SGP", "TWN"}
+
+
+def test_addresses_with_made_up_parameters_are_answered_but_not_kept(client, seeded):
+    with mock.patch.object(cache, "set", wraps=cache.set) as stored:
+        assert client.get("/en/compare/firm_share/?utm_source=x").status_code == 200
+        assert not [c for c in stored.call_args_list if c.args[0].startswith("smedash:response:")]
+        assert client.get("/en/compare/firm_share/?areas=IRN").status_code == 200
+        assert [c for c in stored.call_args_list if c.args[0].startswith("smedash:response:")]
