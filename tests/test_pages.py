@@ -74,6 +74,9 @@ def test_home_is_translated_and_shows_the_matrix_with_years(client, seeded, lang
     html = html_of(client, f"/{lang}/")
     assert text in html
     assert {"en": "1978", "ar": "١٩٧٨", "fa": "۱۹۷۸"}[lang] in html  # Japan's 1978 figures
+    # Iran's workshop counts: both years, newest first, one per line.
+    assert {"en": "1996<br>1974", "ar": "١٩٩٦<br>١٩٧٤", "fa": "۱۹۹۶<br>۱۹۷۴"}[lang] in html
+    assert "&lt;br&gt;" not in html
     assert {"en": "year not stated", "ar": "السنة غير مذكورة", "fa": "سال ذکر نشده"}[lang] in html
     assert f'href="/{lang}/compare/firm_share/"' in html  # an entry point to a comparison
     assert f'href="/{lang}/areas/EU25/"' in html
