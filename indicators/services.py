@@ -51,7 +51,6 @@ YEAR_LATEST = "latest"
 YEAR_ALL = "all"
 SCOPE_ALL = "all"
 AREA_CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,11}")
-NAME_FIELDS = ("name", "name_en", "name_ar", "name_fa")  # modeltranslation's columns of a name
 INDICATOR_CODE_RE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 Qualifier = Observation.Qualifier
@@ -192,6 +191,23 @@ def area_dict(area, lang):
         "parent": area.parent.code if area.parent_id else None,
         "url": _url("area", lang, area.code),
     }
+
+
+@dataclass(frozen=True)
+class AreaName:
+    id: int
+    code: str
+    kind: str
+    name: str
+
+
+def area_names(lang, areas=None):
+    """Id, code, kind and name (in ``lang``, else in English, as modeltranslation falls back:
+    MODELTRANSLATION_FALLBACK_LANGUAGES) of every area, or of the ``areas`` queryset, read as
+    plain rows: ordering or listing a few hundred areas needs no model objects."""
+    names = [f"name_{lang}", "name_en"] if lang != "en" else ["name_en"]
+    rows = (Area.objects.all() if areas is None else areas).values_list("id", "code", "kind", *names)
+    return [AreaName(id_, code, kind, next(filter(None, texts), code)) for id_, code, kind, *texts in rows]
 
 
 def source_dict(source, lang):
@@ -432,8 +448,7 @@ def _compare_data(indicator_code, params, lang):
     if indicator is None:
         raise Http404(_("There is no indicator with the code “%(code)s”.") % {"code": indicator_code[:40]})
     # Only codes, kinds and names are needed of every area (for the form and the chart's order).
-    all_areas = {area.code: area for area in Area.objects.only("id", "code", "kind", *NAME_FIELDS)}
-    names = {code: str(area.name or code) for code, area in all_areas.items()}
+    all_areas = {area.code: area for area in area_names(lang)}
     unknown = [code for code in params.areas if code not in all_areas]
     if unknown:
         raise ParameterError(
@@ -478,9 +493,7 @@ def _compare_data(indicator_code, params, lang):
     for _pk, area_id, value, qualifier in rows:
         if qualifier != Qualifier.UNCLEAR:
             top[area_id] = max(top.get(area_id, value), value)
-    ordered_area_ids = sorted(
-        top, key=lambda i: (GROUP_ORDER.index(areas_by_id[i].kind), -top[i], names[areas_by_id[i].code])
-    )
+    ordered_area_ids = sorted(top, key=lambda i: (GROUP_ORDER.index(areas_by_id[i].kind), -top[i], areas_by_id[i].name))
     page_area_ids, pagination = paginate(ordered_area_ids, params.page, COMPARE_AREAS_PER_PAGE)
     page_area_ids = set(page_area_ids)
     wanted = [pk for pk, area_id, _v, qualifier in rows if qualifier == Qualifier.UNCLEAR or area_id in page_area_ids]
@@ -511,16 +524,14 @@ def _compare_data(indicator_code, params, lang):
     area_choices = []
     for kind in GROUP_ORDER:
         areas = sorted(
-            (a for c, a in all_areas.items() if c in available_codes and a.kind == kind), key=lambda a: names[a.code]
+            (a for c, a in all_areas.items() if c in available_codes and a.kind == kind), key=lambda a: a.name
         )
         if areas:
             area_choices.append(
                 {
                     "kind": kind,
                     "label": str(GROUP_LABELS[kind]),
-                    "areas": [
-                        {"code": a.code, "name": names[a.code], "selected": a.code in params.areas} for a in areas
-                    ],
+                    "areas": [{"code": a.code, "name": a.name, "selected": a.code in params.areas} for a in areas],
                 }
             )
 
@@ -561,7 +572,7 @@ def _compare_data(indicator_code, params, lang):
         "png_url": _url("compare_png", lang, indicator.code, query=params.as_query()),
         "url": _url("compare", lang, indicator.code, query=params.as_query()),
         "last_changed": last_changed(ordered + not_charted),
-        "file_name": file_stem([str(indicator.name or indicator.code), *(names[c] for c in params.areas)]),
+        "file_name": file_stem([str(indicator.name or indicator.code), *(all_areas[c].name for c in params.areas)]),
         "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
     }
 
@@ -787,41 +798,36 @@ def home_data(lang=None, page=1):
     return _cached("home", lang, page, lambda: _home_data(lang, page))
 
 
-def _cell_years(cell, lang):
-    """The years of one cell (a Coverage row as a dict), newest first: each of them when there are one or two, else the
-    range; 'year not stated' last when some figures have none."""
-    if cell["years"] <= 2:
-        dated = sorted({cell["first_year"], cell["last_year"]} - {None}, reverse=True)
-        years = [format_year(y, lang) for y in dated]
+@lru_cache(maxsize=4096)
+def _cell_years(years, first_year, last_year, undated, lang):
+    """The years of one cell of the overview, newest first: each of them when there are one or
+    two, else the range; 'year not stated' last when some figures have none. Cached: with every
+    year loaded, most cells read alike ("1965–2024")."""
+    if years <= 2:
+        labels = [format_year(y, lang) for y in sorted({first_year, last_year} - {None}, reverse=True)]
     else:
-        years = [
-            _("%(first)s–%(last)s")
-            % {"first": format_year(cell["first_year"], lang), "last": format_year(cell["last_year"], lang)}
-        ]
-    if cell["undated"]:
-        years.append(format_year(None, lang))
-    return years
+        with translation.override(lang):
+            labels = [
+                _("%(first)s–%(last)s") % {"first": format_year(first_year, lang), "last": format_year(last_year, lang)}
+            ]
+    if undated:
+        labels.append(format_year(None, lang))
+    return tuple(labels)
 
 
 def _home_data(lang, page):
     # Everything comes from the coverage summary (one row per indicator × area), never from the
     # figures themselves: the page costs the same however many figures there are.
-    indicators = list(Indicator.objects.all())
-    used_area_ids = set(Coverage.objects.values_list("area_id", flat=True).distinct())
-    used_indicator_ids = set(Coverage.objects.values_list("indicator_id", flat=True).distinct())
+    indicators = list(Indicator.objects.annotate(has_figures=Exists(Coverage.objects.filter(indicator=OuterRef("pk")))))
     figure_count = Coverage.objects.aggregate(total=Sum("figures"))["total"] or 0
     source_count = Source.objects.filter(Exists(Observation.objects.published().filter(source=OuterRef("pk")))).count()
-    # Every area (a parent need not have figures of its own), with only what the columns show.
-    all_areas = {a.id: a for a in Area.objects.only("id", "code", "kind", "parent_id", *NAME_FIELDS)}
-    areas = [all_areas[i] for i in used_area_ids]
-    # Columns: countries first, then groups of countries, then regions; a page of them at a time.
-    ordered_areas = [
-        area for kind in GROUP_ORDER for area in sorted((a for a in areas if a.kind == kind), key=lambda a: str(a.name))
-    ]
-    page_areas, pagination = paginate(ordered_areas, page, HOME_AREAS_PER_PAGE)
-    for area in page_areas:
-        if area.parent_id:
-            area.parent = all_areas[area.parent_id]  # for area_dict, without a query
+    # Columns: the areas with figures, countries first, then groups of countries, then regions, by
+    # name; a page of them at a time. All are ordered from plain rows, only the page's are objects.
+    rows = area_names(lang, Area.objects.filter(Exists(Coverage.objects.filter(area=OuterRef("pk")))))
+    rows.sort(key=lambda a: (GROUP_ORDER.index(a.kind), a.name))
+    page_rows, pagination = paginate(rows, page, HOME_AREAS_PER_PAGE)
+    by_id = Area.objects.select_related("parent").in_bulk([a.id for a in page_rows])
+    page_areas = [by_id[a.id] for a in page_rows]
     columns = []
     for area in page_areas:
         if not columns or columns[-1]["kind"] != area.kind:
@@ -846,14 +852,18 @@ def _home_data(lang, page):
                     "area": area.code,
                     "group_start": area.id in group_starts,
                     "count": cell["figures"] if cell else 0,
-                    "years": _cell_years(cell, lang) if cell else [],
+                    "years": _cell_years(
+                        cell["years"], cell["first_year"], cell["last_year"], cell["undated"] > 0, lang
+                    )
+                    if cell
+                    else (),
                     "url": f"{compare_url}?{queries[area.id]}" if cell else "",
                 }
             )
         matrix.append(
             {
                 "indicator": indicator_dict(indicator, lang),
-                "has_figures": indicator.id in used_indicator_ids,
+                "has_figures": indicator.has_figures,
                 "headline": indicator.headline,
                 "cells": row_cells,
             }
@@ -867,10 +877,10 @@ def _home_data(lang, page):
         "headline": [row["indicator"] for row in matrix if row["has_figures"] and row["headline"]],
         "counts": {
             "figures": figure_count,
-            "areas": len(ordered_areas),
-            "countries": sum(1 for a in ordered_areas if a.kind == Area.Kind.COUNTRY),
+            "areas": len(rows),
+            "countries": sum(1 for a in rows if a.kind == Area.Kind.COUNTRY),
             "sources": source_count,
-            "indicators": len(used_indicator_ids),
+            "indicators": sum(1 for i in indicators if i.has_figures),
         },
     }
 
