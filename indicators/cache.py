@@ -16,7 +16,6 @@ from django.utils import timezone
 
 VERSION_KEY = "smedash:data-version"
 RESPONSE_SECONDS = 600
-KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 # The parameters public pages read. An address with any other is answered but not kept, so that
 # made-up query strings cannot fill the cache with copies of the same page.
 PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure"}
@@ -62,33 +61,62 @@ def connect_signals():
 
 
 def cached_response(view):
-    """Keep a public page's whole response until the data changes (or RESPONSE_SECONDS pass).
+    """Mark a public page's 200 responses to be kept whole by PageCacheMiddleware.
 
-    A cached visit costs one round trip to the cache (the data version and the page, read
-    together): no query, no template, no chart built. The page is kept with the data version it
-    was built from and used only while that is still the version. The key holds the host (pages
-    show their own absolute address) and the path with its query, which carries the language
-    (/en/, /ar/, /fa/) and the whole selection. Only 200s are kept; nothing on these pages depends
-    on the visitor (no session, no CSRF token), and the security and CSP headers are added afresh
-    by the middleware on every answer.
+    Only views so marked are ever kept: nothing on them depends on the visitor (no session, no
+    CSRF token, no message), only on the address, the host and the data.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not PAGE_PARAMETERS.issuperset(request.GET):
-            return view(request, *args, **kwargs)
-        address = f"{request.get_host()}{request.get_full_path()}"
-        key = f"smedash:response:{hashlib.sha256(address.encode()).hexdigest()}"
+        response = view(request, *args, **kwargs)
+        response.smedash_keep = True
+        return response
+
+    return wrapper
+
+
+def _page_key(request):
+    """The cache key of a page's whole response, or None for an address not to be kept."""
+    if request.method not in ("GET", "HEAD") or not PAGE_PARAMETERS.issuperset(request.GET):
+        return None
+    # The host: pages show their own absolute address. The path and query carry the language
+    # (/en/, /ar/, /fa/) and the whole selection.
+    address = f"{request.get_host()}{request.get_full_path()}"
+    return f"smedash:response:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+class PageCacheMiddleware:
+    """Answer a public page from the cache before the rest of the stack runs, and keep it.
+
+    A kept page costs one round trip to the cache (the data version and the page, read
+    together): no URL resolving, session, query, template or chart. A page is kept with the data
+    version it was built from and used only while that is still the version, so any change to the
+    data makes every kept page stale at once, on every server. It sits after the security and CSP
+    middleware, which add their headers afresh to every answer, and keeps the headers the ones
+    after it added (X-Frame-Options, Content-Language, Vary).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = _page_key(request)
+        if key is None:
+            return self.get_response(request)
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or data_version()
         kept = found.get(key)
         if kept is not None and kept[0] == version:
             _version, content, headers = kept
             return HttpResponse(content, headers=headers)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        response = self.get_response(request)
+        if (
+            getattr(response, "smedash_keep", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
             cache.set(key, (version, response.content, headers), RESPONSE_SECONDS)
         return response
-
-    return wrapper

@@ -276,6 +276,8 @@ def test_a_cached_page_costs_no_query_and_a_change_refreshes_it(client, seeded):
     assert len(queries) == 0
     assert again.content == first.content and again["Content-Type"] == first["Content-Type"]
     assert again["Content-Security-Policy"]  # the middleware's headers, added afresh
+    assert again["X-Frame-Options"] == first["X-Frame-Options"] == "DENY"
+    assert again["Content-Language"] == "fa"
     # Another language, another selection, another host: each its own answer.
     assert client.get("/en/compare/firm_share/").content != first.content
     other_host = client.get("/fa/compare/firm_share/", HTTP_HOST="localhost")
