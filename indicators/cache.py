@@ -9,6 +9,7 @@ import hashlib
 from functools import wraps
 
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
@@ -78,7 +79,14 @@ def cached_response(view):
 
 def _page_key(request):
     """The cache key of a page's whole response, or None for an address not to be kept."""
-    if request.method not in ("GET", "HEAD") or not PAGE_PARAMETERS.issuperset(request.GET):
+    if request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        if not PAGE_PARAMETERS.issuperset(request.GET):
+            return None
+    except SuspiciousOperation:
+        # Too many fields: not kept. The view reads the query again, after LocaleMiddleware, so
+        # that the 400 comes in the page's language.
         return None
     # The host: pages show their own absolute address. The path and query carry the language
     # (/en/, /ar/, /fa/) and the whole selection.
