@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,27 @@ def env_list(name, default):
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_log_level(name="LOG_LEVEL", default="INFO"):
+    """A logging level name from the environment, in any case (`warning`, ` Debug `).
+
+    logging's dictConfig accepts only upper-case names, and a bad one stops every worker at boot
+    with a traceback; an unknown level is refused here instead, with the value and the choices.
+    """
+    value = os.environ.get(name, "").strip().upper()
+    if not value:
+        return default
+    # Python's own aliases, which worked before and still do.
+    value = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(value, value)
+    if value not in LOG_LEVELS:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is not a logging level; use one of {', '.join(LOG_LEVELS)} (any case)."
+        )
+    return value
 
 
 def _development_secret_key():
@@ -62,6 +84,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_countries",  # only for its translated country names (ar, fa)
+    # No models: only the project's system checks (smedash/checks.py).
+    "smedash.apps.SmedashConfig",
     "countries",
     "indicators",
 ]
@@ -70,9 +94,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Public pages kept whole until the data changes (indicators.cache): before everything else
-    # that a kept page does not need.
-    "indicators.cache.PageCacheMiddleware",
+    # Public pages kept whole until the data changes: before everything else that a kept page
+    # does not need.
+    "smedash.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -260,7 +284,7 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("LOG_LEVEL", "INFO")},
     # django-axes announces itself at every start, kaleido and choreographer narrate every
     # render; their warnings and errors still show.
     "loggers": {

@@ -1,0 +1,50 @@
+"""System checks for the deployment, run by every `manage.py check` (not only --deploy).
+
+The compiled translation catalogues (.mo) are build output, not kept in git: a deployment that
+skips `make messages`, or compiles before the latest .po edit, serves pages and chart PNGs half
+in English without any other sign. These checks make that an error.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.utils.translation import to_locale
+
+# The language of the source strings: it needs no catalogue.
+SOURCE_LANGUAGE = "en"
+HINT = "Compile the translation catalogues: run `make messages`."
+
+
+def _catalogue_languages():
+    return [code for code, _name in settings.LANGUAGES if code != SOURCE_LANGUAGE]
+
+
+@register(Tags.translation)
+def check_compiled_catalogues(app_configs=None, **kwargs):
+    """E001: a language's django.mo is missing under LOCALE_PATHS; E002: a .mo is older than its .po."""
+    locale_paths = [Path(path) for path in settings.LOCALE_PATHS]
+    errors = []
+    for code in _catalogue_languages():
+        candidates = [path / to_locale(code) / "LC_MESSAGES" / "django.mo" for path in locale_paths]
+        if not any(mo.is_file() for mo in candidates):
+            errors.append(
+                Error(
+                    f"The compiled translation catalogue for {code!r} is missing "
+                    f"({', '.join(str(mo) for mo in candidates) or 'LOCALE_PATHS is empty'}).",
+                    hint=HINT,
+                    id="smedash.E001",
+                )
+            )
+    for path in locale_paths:
+        for po in sorted(path.glob("*/LC_MESSAGES/*.po")):
+            mo = po.with_suffix(".mo")
+            if mo.is_file() and mo.stat().st_mtime < po.stat().st_mtime:
+                errors.append(
+                    Error(
+                        f"The compiled translation catalogue {mo} is older than its source {po.name}.",
+                        hint=HINT,
+                        id="smedash.E002",
+                    )
+                )
+    return errors
