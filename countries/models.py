@@ -1,16 +1,24 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_registry
 
+# The one rule for an area's code, wherever a code is checked: it is a part of public URLs
+# (areas/<code>/), so no slash, space or markup. Countries are stricter still (ISO alpha-3).
+AREA_CODE_PATTERN = r"[A-Z0-9][A-Z0-9-]{0,11}"
+AREA_CODE_RE = re.compile(AREA_CODE_PATTERN)
+AREA_CODE_MESSAGE = _(
+    "An area code is 1 to 12 capital letters, digits and hyphens, starting with a letter or digit, "
+    "such as EU25 or IR-02."
+)
 
-class AreaQuerySet(models.QuerySet):
-    def countries(self):
-        return self.filter(kind=Area.Kind.COUNTRY)
 
-    def by_codes(self, codes):
-        return self.filter(code__in=codes)
+def is_area_code(text) -> bool:
+    """Whether ``text`` is a valid area code, as it is (no stripping or upper-casing)."""
+    return isinstance(text, str) and AREA_CODE_RE.fullmatch(text) is not None
 
 
 class Area(models.Model):
@@ -46,13 +54,18 @@ class Area(models.Model):
         help_text=_("For a region within a country: the country."),
     )
 
-    objects = AreaQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["kind", "code"]
         constraints = [
+            models.CheckConstraint(
+                name="area_code_valid",
+                # \A and \Z, not ^ and $: on SQLite (Python's re) "$" also matches before a final newline.
+                # PostgreSQL's regular expressions read \A and \Z the same way.
+                condition=models.Q(code__regex=rf"\A{AREA_CODE_PATTERN}\Z"),
+                violation_error_message=AREA_CODE_MESSAGE,
+            ),
             models.CheckConstraint(
                 name="area_kind_valid",
                 condition=models.Q(kind__in=["country", "aggregate", "subnational"]),
@@ -76,8 +89,13 @@ class Area(models.Model):
 
     def clean(self):
         self.code = (self.code or "").strip().upper()
-        if self.kind == self.Kind.COUNTRY and (len(self.code) != 3 or not country_registry.alpha2(self.code)):
+        code_ok = is_area_code(self.code)
+        if self.kind == self.Kind.COUNTRY and (
+            not code_ok or len(self.code) != 3 or not country_registry.alpha2(self.code)
+        ):
             raise ValidationError({"code": _("A country needs its ISO 3166-1 alpha-3 code, such as IRN or JPN.")})
+        if not code_ok:
+            raise ValidationError({"code": AREA_CODE_MESSAGE})
         if self.kind != self.Kind.SUBNATIONAL and self.parent_id:
             raise ValidationError({"parent": _("Only a region within a country has a parent area.")})
         if self.kind == self.Kind.SUBNATIONAL and self.parent_id and not self.parent.is_country:
