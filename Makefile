@@ -48,8 +48,11 @@ migrate: install
 seed: migrate
 	$(MANAGE) load_seed
 
+# Three test processes on two cores: the browser and PNG tests spend much of their time waiting
+# for Chromium, so a third keeps both cores busy. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 3
 test: install assets messages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,6 +7,6 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self):
-        from .cache import connect_signals
+        from .writes import connect_signals
 
         connect_signals()

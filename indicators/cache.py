@@ -1,25 +1,26 @@
-"""One number that changes whenever the published data may have changed.
+"""The one cache helper: every cached thing (a page's data, a whole page, an API answer, a PNG)
+is kept with the data version it was built from, and used only while that is still the version.
 
-Cached pages, JSON and PNG renderings put ``data_version()`` in their cache keys, so any save or
-delete of an area, indicator, source or observation makes every cached rendering stale at once:
-no list of keys to hunt down. With a shared cache (Redis) this holds across processes.
+``data_version()`` changes whenever the published data may have changed (``indicators.writes``
+bumps it after every commit that touches figures, areas, indicators or sources), so any change
+makes every cached thing stale at once, on every server sharing the cache (Redis).
+
+An entry is ``(version, value)`` under a key made of normalised parts only, not
+``cache.get(key, version=…)``: a hit then costs one round trip (``get_many`` reads the version and
+the entry together), and a newer version overwrites the old entry under the same key instead of
+leaving it to fill the cache until it expires.
 """
 
 import hashlib
 from functools import wraps
 
 from django.core.cache import cache
-from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.http import HttpResponse
 from django.utils import timezone
 
+from .text import current_lang
+
 VERSION_KEY = "smedash:data-version"
-RESPONSE_SECONDS = 600
-# The parameters public pages read. An address with any other is answered but not kept, so that
-# made-up query strings cannot fill the cache with copies of the same page.
-PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure"}
+PAGE_SECONDS = 600  # a page's data and a whole page; stale at the next data change anyway
 
 
 def data_version():
@@ -35,34 +36,38 @@ def bump_data_version():
     cache.set(VERSION_KEY, timezone.now().timestamp(), timeout=None)
 
 
-def data_changed(sender, **kwargs):
-    # After the commit, so that a reader who misses the cache sees the new rows.
-    transaction.on_commit(bump_data_version)
+def cache_key(namespace, *parts):
+    """``smedash:<namespace>:<digest of the parts>``; parts must already be normalised."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"smedash:{namespace}:{digest}"
 
 
-def observation_changed(sender, instance, raw=False, **kwargs):
-    """Keep the coverage summary (see models.Coverage) in step with every saved or deleted figure."""
-    if raw:
-        return  # loaddata: restore_data recounts everything once at the end
-    from .models import Coverage
+def lookup(key):
+    """(the value kept under ``key`` for the current data version or None, that version)."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or data_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1], version
+    return None, version
 
-    Coverage.objects.refresh_for([instance])
+
+def store(key, value, version, timeout):
+    cache.set(key, (version, value), timeout)
 
 
-def connect_signals():
-    from countries.models import Area
-
-    from .models import Indicator, Observation, Source
-
-    post_save.connect(observation_changed, sender=Observation, dispatch_uid="coverage-save")
-    post_delete.connect(observation_changed, sender=Observation, dispatch_uid="coverage-delete")
-    for model in (Area, Indicator, Source, Observation):
-        post_save.connect(data_changed, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
-        post_delete.connect(data_changed, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+def cached(namespace, parts, produce, timeout=PAGE_SECONDS):
+    """``produce()``'s result, kept per namespace, normalised ``parts`` and active language."""
+    key = cache_key(namespace, current_lang(), *parts)
+    value, version = lookup(key)
+    if value is None:
+        value = produce()
+        store(key, value, version, timeout)
+    return value
 
 
 def cached_response(view):
-    """Mark a public page's 200 responses to be kept whole by PageCacheMiddleware.
+    """Mark a public page's 200 responses to be kept whole by smedash.middleware.PageCacheMiddleware.
 
     Only views so marked are ever kept: nothing on them depends on the visitor (no session, no
     CSRF token, no message), only on the address, the host and the data.
@@ -75,56 +80,3 @@ def cached_response(view):
         return response
 
     return wrapper
-
-
-def _page_key(request):
-    """The cache key of a page's whole response, or None for an address not to be kept."""
-    if request.method not in ("GET", "HEAD"):
-        return None
-    try:
-        if not PAGE_PARAMETERS.issuperset(request.GET):
-            return None
-    except SuspiciousOperation:
-        # Too many fields: not kept. The view reads the query again, after LocaleMiddleware, so
-        # that the 400 comes in the page's language.
-        return None
-    # The host: pages show their own absolute address. The path and query carry the language
-    # (/en/, /ar/, /fa/) and the whole selection.
-    address = f"{request.get_host()}{request.get_full_path()}"
-    return f"smedash:response:{hashlib.sha256(address.encode()).hexdigest()}"
-
-
-class PageCacheMiddleware:
-    """Answer a public page from the cache before the rest of the stack runs, and keep it.
-
-    A kept page costs one round trip to the cache (the data version and the page, read
-    together): no URL resolving, session, query, template or chart. A page is kept with the data
-    version it was built from and used only while that is still the version, so any change to the
-    data makes every kept page stale at once, on every server. It sits after the security and CSP
-    middleware, which add their headers afresh to every answer, and keeps the headers the ones
-    after it added (X-Frame-Options, Content-Language, Vary).
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        key = _page_key(request)
-        if key is None:
-            return self.get_response(request)
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY) or data_version()
-        kept = found.get(key)
-        if kept is not None and kept[0] == version:
-            _version, content, headers = kept
-            return HttpResponse(content, headers=headers)
-        response = self.get_response(request)
-        if (
-            getattr(response, "smedash_keep", False)
-            and response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-        ):
-            headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
-            cache.set(key, (version, response.content, headers), RESPONSE_SECONDS)
-        return response

@@ -1,7 +1,11 @@
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+
+from indicators.cache import PAGE_SECONDS, cache_key, lookup, store
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +33,57 @@ class DatabaseUnavailableMiddleware:
             response["Retry-After"] = "10"
             return response
         return None
+
+
+# The parameters public pages read. An address with any other is answered but not kept, so that
+# made-up query strings cannot fill the cache with copies of the same page.
+PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure"}
+
+
+def _page_key(request):
+    """The cache key of a page's whole response, or None for an address not to be kept."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        if not PAGE_PARAMETERS.issuperset(request.GET):
+            return None
+    except SuspiciousOperation:
+        # Too many fields: not kept. The view reads the query again, after LocaleMiddleware, so
+        # that the 400 comes in the page's language.
+        return None
+    # The host: pages show their own absolute address. The path and query carry the language
+    # (/en/, /ar/, /fa/) and the whole selection.
+    return cache_key("response", request.get_host(), request.get_full_path())
+
+
+class PageCacheMiddleware:
+    """Answer a public page from the cache before the rest of the stack runs, and keep it.
+
+    A kept page costs one round trip to the cache (indicators.cache.lookup): no URL resolving,
+    session, query, template or chart. Only responses of views marked with
+    ``indicators.cache.cached_response`` are kept. It sits after the security and CSP middleware,
+    which add their headers afresh to every answer, and keeps the headers the ones after it added
+    (X-Frame-Options, Content-Language, Vary).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = _page_key(request)
+        if key is None:
+            return self.get_response(request)
+        kept, version = lookup(key)
+        if kept is not None:
+            content, headers = kept
+            return HttpResponse(content, headers=headers)
+        response = self.get_response(request)
+        if (
+            getattr(response, "smedash_keep", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
+            store(key, (response.content, headers), version, PAGE_SECONDS)
+        return response
