@@ -1,4 +1,4 @@
-"""Time server-side PNG renders (indicators/png.py) of a bar chart with Persian text.
+"""Time server-side PNG renders (indicators/png.py, indicators/browser.py) of a bar chart with Persian text.
 
     .venv/bin/python bench/png_bench.py                      # 20 cold and 20 warm renders
     .venv/bin/python bench/png_bench.py --cold 5 --warm 50
@@ -24,8 +24,10 @@ import django  # noqa: E402
 django.setup()
 
 import plotly.graph_objects as go  # noqa: E402
+from django.utils import translation  # noqa: E402
 
-from indicators import png  # noqa: E402
+from indicators import browser, png  # noqa: E402
+from indicators.text import escape_plotly, is_rtl, isolate  # noqa: E402
 
 LABELS = {
     "en": {
@@ -66,12 +68,13 @@ def local(number, lang):
 
 
 def bar_figure(lang):
-    """A bar chart laid out as the pages lay it out: right to left in Arabic and Persian."""
+    """A bar chart laid out as the pages lay it out (in the active language ``lang``): right to left
+    in Arabic and Persian."""
     words = LABELS[lang]
-    rtl = lang in png.RTL_LANGUAGES
+    rtl = is_rtl()
 
     def text(value):
-        return png.isolate(png.escape_text(value), lang)
+        return isolate(escape_plotly(value))
 
     ticks = [0, 20, 40, 60, 80, 100]
     fig = go.Figure(
@@ -102,13 +105,12 @@ def bar_figure(lang):
 
 
 def decorated(lang):
-    return png.decorate_for_export(
-        bar_figure(lang),
-        source_line=LABELS[lang]["source"],
-        last_changed=date(2026, 11, 22),
-        url=f"https://smedash.example.org/{lang}/compare/firm_share/?areas=IRN,JPN&year=2013",
-        lang=lang,
-    )
+    with translation.override(lang):
+        return png.decorate_for_export(
+            bar_figure(lang),
+            last_changed=date(2026, 11, 22),
+            url=f"https://smedash.example.org/{lang}/compare/firm_share/?areas=IRN,JPN&year=2013",
+        )
 
 
 def summary(name, times):
@@ -131,11 +133,11 @@ def main():
     args = parser.parse_args()
     figure = decorated("fa")
     size = {"width": args.width, "height": args.height, "scale": args.scale}
-    print(f"Chromium: {png.chromium_path()}  size: {args.width}x{args.height} @{args.scale}")
+    print(f"Chromium: {browser.chromium_path()}  size: {args.width}x{args.height} @{args.scale}")
 
     cold = []
     for _ in range(args.cold):
-        png.stop_browser()
+        browser.stop_browser()
         start = time.perf_counter()
         png.render_png(figure, **size)
         cold.append(time.perf_counter() - start)
@@ -157,7 +159,7 @@ def main():
             path = args.samples / f"bar-{lang}.png"
             path.write_bytes(png.render_png(decorated(lang), width=1000, height=600, scale=2))
             print(f"wrote {path}")
-    png.stop_browser()
+    browser.stop_browser()
 
 
 if __name__ == "__main__":

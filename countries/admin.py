@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from indicators.admin import TranslatedHistoryAdmin, translated
+from smedash.admin_base import TranslatedHistoryAdmin, translated
 
 from .models import Area
 

@@ -1,145 +1,38 @@
-"""The staff side: areas, indicators, sources and observations, in English, Arabic and Persian.
+"""The staff side of the statistics: indicators, sources and observations, in English, Arabic
+and Persian; publishing, deleting and importing figures.
 
-Every model admin records history (django-simple-history: who, when, what changed, and
-"revert to this version"), edits the three languages of a translated field side by side
-(modeltranslation without tabs: its tabs load jQuery UI from a CDN, and the admin serves
-every asset itself), and lets staff search in any of the three languages.
+What every model admin shares (history, side-by-side translations, search in any script) is in
+smedash/admin_base.py.
 """
 
 import secrets
 import time
 from pathlib import Path
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst, format_lazy
-from django.utils.translation import get_language_info, gettext, ngettext, ngettext_lazy
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationAdmin
-from modeltranslation.translator import translator
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import bulk_update_with_history
 
-from .cache import bump_data_version
+from smedash.admin_base import TranslatedHistoryAdmin, translated
+
 from .exports import EXPORT_COLUMNS
-from .forms import ImportForm, ObservationForm, plain_number
+from .forms import ImportForm, ObservationForm
 from .importing import UNCHANGED, ImportFileError, apply_plan, plan_import, read_table
-from .models import Coverage, Indicator, Observation, Source
-from .numbers import to_latin_digits
-
-# Arabic and Persian keyboards type different letters for ye and kaf (ي/ی, ك/ک): a search
-# typed on either keyboard should find names written with the other.
-_TO_PERSIAN = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
-_TO_ARABIC = str.maketrans({"\u06cc": "\u064a", "\u06a9": "\u0643"})
-
-# django-simple-history has no Persian catalogue, and Django's Persian admin misses a few strings:
-# they are listed here so that makemessages keeps them in ours (LOCALE_PATHS wins over an app's
-# own translations).
-THIRD_PARTY_STRINGS = (
-    ngettext_lazy("Please correct the error below.", "Please correct the errors below.", 1),
-    _("Breadcrumbs"),
-    _("Model name"),
-    _("Select this object for an action - {}"),
-    _("Choose a date from the list below to revert to a previous version of this object."),
-    _("This object doesn't have a change history."),
-    _("Revert"),
-    _("Close"),
-    _("Created"),
-    _("Changed"),
-    _("Deleted"),
-    _("View history: %s"),
-    _("Change history: %s"),
-    _("View %s"),
-    _("Revert %s"),
-    _("Press the 'Revert' button below to revert to this version of the object."),
-)
-
-
-admin.site.site_header = _("SMEdash administration")
-admin.site.site_title = _("SMEdash administration")
-admin.site.index_title = _("Statistics on small and medium enterprises")
-# The side menu repeats the home page and takes a third of the width the observation list needs
-# for long Arabic and Persian indicator names.
-admin.site.enable_nav_sidebar = False
-
-
-def search_variants(term):
-    latin = to_latin_digits(term)
-    return {term, latin, latin.translate(_TO_PERSIAN), latin.translate(_TO_ARABIC)}
-
-
-class ReadableChangesContextHelper(HistoricalRecordContextHelper):
-    """Show 'draft → published' and '57.5' on the history page, not 'draft' and '57.5000'."""
-
-    def prepare_delta_change_value(self, change, value):
-        field = self.model._meta.get_field(change.field)
-        if field.choices and not isinstance(value, list):
-            return dict(field.flatchoices).get(value, value)
-        return plain_number(super().prepare_delta_change_value(change, value))
-
-
-class TranslatedHistoryAdmin(SimpleHistoryAdmin, TranslationAdmin):
-    """History, side-by-side translations, and search that forgives the script it is typed in."""
-
-    object_history_list_template = "admin/indicators/object_history_list.html"
-    object_history_form_template = "admin/indicators/object_history_form.html"
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.URLField):
-            kwargs["assume_scheme"] = "https"  # Django 6's default; a source's address is typed without it
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        language = getattr(db_field, "language", None)  # set on modeltranslation's name_ar, …
-        if field is not None and language:
-            info = get_language_info(language)
-            # "note (Arabic)" in the admin's language rather than modeltranslation's "note [ar]".
-            field.label = format_lazy(
-                "{} ({})", capfirst(db_field.translated_field.verbose_name), info["name_translated"]
-            )
-            # An Arabic name is typed right to left even in the English admin, and vice versa.
-            field.widget.attrs.update(lang=language, dir="rtl" if info["bidi"] else "ltr")
-            if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 3)  # three languages, one under the other
-        return field
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        for variant in search_variants(search_term) - {search_term}:
-            more, duplicates = super().get_search_results(request, queryset, variant)
-            results, may_have_duplicates = results | more, may_have_duplicates or duplicates
-        return results, may_have_duplicates
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return ReadableChangesContextHelper(self.model, historical_record)
-
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        # modeltranslation's original columns (name beside name_en, name_ar, name_fa) repeat one
-        # of the languages; the diff shows the languages themselves.
-        options = translator.get_options_for_model(self.model)
-        excluded = [*options.all_fields, "updated_at"]
-        previous = None
-        for current in historical_records:
-            if previous is not None:
-                delta = previous.diff_against(
-                    current, excluded_fields=excluded, foreign_keys_are_objs=foreign_keys_are_objs
-                )
-                helper = self.get_historical_record_context_helper(request, previous)
-                previous.history_delta_changes = helper.context_for_delta_changes(delta)
-            previous = current
-
-
-def translated(name):
-    return tuple(f"{name}_{lang}" for lang, _label in settings.LANGUAGES)
+from .models import Indicator, Observation, Source
+from .text import plain_decimal
+from .writes import figures_changed
 
 
 @admin.register(Indicator)
@@ -226,7 +119,7 @@ class ObservationAdmin(TranslatedHistoryAdmin):
         suffix = "%" if obj.indicator.is_share else ""
         qualifier = "" if obj.qualifier == Observation.Qualifier.EXACT else obj.get_qualifier_display()
         return format_html(
-            "<bdi dir='ltr'>{}{}</bdi><br><small class='quiet'>{}</small>", plain_number(obj.value), suffix, qualifier
+            "<bdi dir='ltr'>{}{}</bdi><br><small class='quiet'>{}</small>", plain_decimal(obj.value), suffix, qualifier
         )
 
     @admin.display(description=_("source"), ordering="source__identifier")
@@ -268,9 +161,8 @@ class ObservationAdmin(TranslatedHistoryAdmin):
                 default_change_reason=reason,
                 default_date=now,
             )
-            # A bulk update sends no signals: recount the coverage and bump the data version.
-            Coverage.objects.refresh_for(changing)
-            transaction.on_commit(bump_data_version)
+            # A bulk update sends no signals: recount the coverage, bump the data version after commit.
+            figures_changed(changing)
         return len(changing)
 
     # Deleting: a figure that has ever been public stays, unless an administrator removes it.

@@ -1,28 +1,25 @@
-"""Plotly figures for the comparison and area pages, built from the dicts of ``indicators.services``.
+"""Plotly figures for the comparison and area pages, built from presented data (the dicts of
+``indicators.comparison`` and ``indicators.pages``), in the active language.
 
 The same figure is drawn in the browser (embedded with ``json_script``, drawn by static/js/chart.js)
 and can be exported as PNG on the server, so everything a reader needs is inside the figure: title,
 unit, flags legend and sources. Facts this module relies on (see the project notes on Plotly, RTL
 and PNG): Plotly lays SVG text out left to right even in a right-to-left page, so in Arabic and
 Persian every string is isolated with RLI…PDI (U+2067…U+2069); plotly.js renders some HTML in
-labels, so every string from the data has ``&``, ``<`` and ``>`` escaped before it goes in;
-digits are written by ``indicators.formatting``, since plotly.js's locales do not change them.
+labels, so every string from the data has ``&``, ``<`` and ``>`` escaped before it goes in
+(``text.escape_plotly``); digits are written by ``indicators.formatting``, since plotly.js's
+locales do not change them.
 """
 
-import json
 import math
 import textwrap
 
 import plotly.graph_objects as go
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .formatting import current_lang, format_number, format_quantity, is_rtl
-from .services import figure_groups
+from .formatting import format_number, format_quantity
+from .text import FONT_FAMILY, escape_plotly, is_rtl, isolate, list_separator
 
-RLI, PDI = "\u2067", "\u2069"
-FONT_FAMILY = "Vazirmatn, 'Noto Sans Arabic', 'DejaVu Sans', sans-serif"
 TEXT_COLOR = "#1f2328"
 MUTED_COLOR = "#4d5560"
 GRID_COLOR = "#d9dde3"
@@ -39,51 +36,17 @@ CHAR_WIDTH = 6.5  # an average character of Vazirmatn at 12 px
 NOTE_CHARS = 120  # characters per line of the notes under the chart, in a figure WIDTH wide
 NOTE_CHAR_WIDTH = 5.8  # an average character of the notes, at 12 px
 
-# The modebar's texts, keyed by plotly.js's English strings (plotly-basic.js); the values go
-# through gettext so that translations live in the .po files with the rest of the interface.
-MODEBAR_STRINGS = {
-    "Autoscale": gettext_lazy("Autoscale"),
-    "Box Select": gettext_lazy("Box Select"),
-    "Compare data on hover": gettext_lazy("Compare data on hover"),
-    "Double-click on legend to isolate one trace": gettext_lazy("Double-click on legend to isolate one trace"),
-    "Double-click to zoom back out": gettext_lazy("Double-click to zoom back out"),
-    "Download plot as a PNG": gettext_lazy("Download plot as a PNG"),
-    "Download plot": gettext_lazy("Download plot"),
-    "Image download succeeded": gettext_lazy("Image download succeeded"),
-    "Lasso Select": gettext_lazy("Lasso Select"),
-    "Pan": gettext_lazy("Pan"),
-    "Preparing image - this may take a few seconds": gettext_lazy("Preparing image - this may take a few seconds"),
-    "Produced with Plotly.js": gettext_lazy("Produced with Plotly.js"),
-    "Reset axes": gettext_lazy("Reset axes"),
-    "Reset": gettext_lazy("Reset"),
-    "Show closest data on hover": gettext_lazy("Show closest data on hover"),
-    "Sorry, there was a problem downloading your image!": gettext_lazy(
-        "Sorry, there was a problem downloading your image!"
-    ),
-    "Toggle Spike Lines": gettext_lazy("Toggle Spike Lines"),
-    "Zoom in": gettext_lazy("Zoom in"),
-    "Zoom out": gettext_lazy("Zoom out"),
-    "Zoom": gettext_lazy("Zoom"),
-}
-
-
 # --- text ------------------------------------------------------------------------------------
 
 
-def escape_label(text):
-    """Make data text inert in plotly.js, which renders <a href>, <b>, <br>… inside labels."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def chart_text(text, lang=None):
+def chart_text(text):
     """Escape one line of data text and, in Arabic and Persian, isolate it right to left."""
-    text = escape_label(text)
-    return f"{RLI}{text}{PDI}" if is_rtl(lang) and text else text
+    return isolate(escape_plotly(text))
 
 
-def chart_lines(lines, lang=None):
+def chart_lines(lines):
     """Several lines (already plain text, not HTML), each escaped and isolated, joined by <br>."""
-    return "<br>".join(chart_text(line, lang) for line in lines if line)
+    return "<br>".join(chart_text(line) for line in lines if line)
 
 
 def wrap_words(text, width):
@@ -91,8 +54,8 @@ def wrap_words(text, width):
     return textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
-def _bold(text, lang):
-    return f"<b>{chart_text(text, lang)}</b>"
+def _bold(text):
+    return f"<b>{chart_text(text)}</b>"
 
 
 # --- axes ------------------------------------------------------------------------------------
@@ -111,20 +74,20 @@ def nice_ticks(top, count=5):
     return ticks
 
 
-def _value_axis(values, unit, lang, title):
+def _value_axis(values, unit, title):
     top = max(values, default=0)
     if unit == "percent":
         top = min(max(top, 10), 100)
     ticks = nice_ticks(top)
-    tick_text = [format_quantity(t, "percent", lang) if unit == "percent" else format_number(t, lang) for t in ticks]
+    tick_text = [format_quantity(t, "percent") if unit == "percent" else format_number(t) for t in ticks]
     return {
         "tickmode": "array",
         "tickvals": ticks,
-        "ticktext": [chart_text(t, lang) for t in tick_text],
+        "ticktext": [chart_text(t) for t in tick_text],
         # Headroom for the value labels drawn above the bars.
         "range": [0, max(ticks[-1], max(values, default=0)) * 1.18],
-        "side": "right" if is_rtl(lang) else "left",
-        "title": {"text": chart_text(title, lang), "font": {"size": 12, "color": MUTED_COLOR}},
+        "side": "right" if is_rtl() else "left",
+        "title": {"text": chart_text(title), "font": {"size": 12, "color": MUTED_COLOR}},
         "gridcolor": GRID_COLOR,
         "zeroline": True,
         "zerolinecolor": MUTED_COLOR,
@@ -149,19 +112,19 @@ def note_chars(width=None):
     return max(30, min(NOTE_CHARS, int(((width or WIDTH) - SIDE_MARGINS) / NOTE_CHAR_WIDTH)))
 
 
-def _bar_text(figure, lang, width):
+def _bar_text(figure, width):
     """The value label above a bar: the figure in words and its flag symbols."""
     text = figure["value_display"] + (" " + figure["flag_symbols"] if figure.get("flag_symbols") else "")
-    return chart_lines(wrap_words(text, width), lang)
+    return chart_lines(wrap_words(text, width))
 
 
-def _tick_label(figure, lang, width):
+def _tick_label(figure, width):
     lines = wrap_words(figure["label_base"], width) + wrap_words(figure.get("label_detail") or "", width)
-    return chart_lines(lines, lang)
+    return chart_lines(lines)
 
 
-def _hover_text(figure, flag_labels, lang, first_line):
-    lines = [_bold(first_line, lang)]
+def _hover_text(figure, flag_labels, first_line):
+    lines = [_bold(first_line)]
     body = [figure["value_display"]]
     year = figure["year_display"]
     if figure["year_as_written"] and figure["year_as_written"] != str(figure["year"]):
@@ -181,15 +144,15 @@ def _hover_text(figure, flag_labels, lang, first_line):
             body.append(f"{symbol} {label}".strip())
     body.append(_("Click to read the quote."))
     for line in body:
-        lines.extend(chart_text(part, lang) for part in wrap_words(line, 60))
+        lines.extend(chart_text(part) for part in wrap_words(line, 60))
     return "<br>".join(lines)
 
 
-def _notes(data, lang, width=None):
+def _notes(data, width=None):
     """Lines under the chart: the flag legend, then the sources (every chart names its sources)."""
     chars = note_chars(width)
     lines = []
-    separator = "؛ " if is_rtl(lang) else "; "
+    separator = list_separator()
     symbols = [f"{item['symbol']} {item['label']}" for item in data.get("flag_legend", []) if item["symbol"]]
     if symbols:
         lines.extend(wrap_words("   ".join(symbols), chars))
@@ -209,50 +172,27 @@ def _notes(data, lang, width=None):
     return lines
 
 
-def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes, show_legend, width=None):
-    rtl = is_rtl(lang)
+def _layout(title, subtitle, value_axis, categories, ticktext, notes, show_legend, width=None):
+    rtl = is_rtl()
     notes_height = LINE_HEIGHT * len(notes)
     tick_lines = max((t.count("<br>") + 1 for t in ticktext), default=1)
     # Tick labels are laid out by us (no automargin), so the notes can sit at a known distance.
     ticks_height = TICK_LINE_HEIGHT * tick_lines + 12
-    bottom = ticks_height + notes_height + 24
     layout = {
         "template": "none",
         "height": HEIGHT + notes_height + TICK_LINE_HEIGHT * max(tick_lines - 2, 0),
         "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
-        "separators": ".," if not rtl else "\u066b\u066c",
-        "title": {
-            "text": _bold(title, lang),
-            "subtitle": {"text": chart_text(subtitle, lang), "font": {"size": 13, "color": MUTED_COLOR}},
-            "x": 0.98 if rtl else 0.02,
-            "xanchor": "right" if rtl else "left",
-            "xref": "container",
-            "y": 0.97,
-            "yanchor": "top",
-            "yref": "container",
-            "font": {"size": 17},
-        },
+        "separators": "\u066b\u066c" if rtl else ".,",
+        "title": _title(title, subtitle, rtl),
         # Title and subtitle above the plot, and the legend between them and the plot if shown.
         "margin": {
             "t": 112 if show_legend else 90,
-            "b": bottom,
+            "b": ticks_height + notes_height + 24,
             "l": SIDE_MARGINS // 2,
             "r": SIDE_MARGINS // 2,
             "pad": 4,
         },
-        "xaxis": {
-            "type": "category",
-            "categoryorder": "array",
-            "categoryarray": categories,
-            "tickmode": "array",
-            "tickvals": categories,
-            "ticktext": ticktext,
-            "tickangle": 0,
-            "automargin": False,
-            "autorange": "reversed" if rtl else True,
-            "showgrid": False,
-            "tickfont": {"size": 12},
-        },
+        "xaxis": _category_axis(categories, ticktext, rtl),
         "yaxis": value_axis,
         "bargap": 0.35,
         "barmode": "overlay",
@@ -266,63 +206,98 @@ def _layout(data, lang, title, subtitle, value_axis, categories, ticktext, notes
             "font": {"size": 12},
         },
         "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT_FAMILY, "size": 13}},
-        "annotations": [],
+        "annotations": [_notes_annotation(notes, ticks_height, rtl)] if notes else [],
         "shapes": [],
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
     }
-    if notes:
-        layout["annotations"].append(
-            {
-                "text": "<br>".join(chart_text(line, lang) for line in notes),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1 if rtl else 0,
-                "xanchor": "right" if rtl else "left",
-                "y": 0,
-                "yanchor": "top",
-                "yshift": -(ticks_height + 8),
-                "align": "right" if rtl else "left",
-                "showarrow": False,
-                "font": {"size": 12, "color": MUTED_COLOR},
-            }
-        )
     if not categories:
-        layout["annotations"].append(
-            {
-                "text": chart_text(_("No figure to chart for this choice."), lang),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "showarrow": False,
-                "font": {"size": 15, "color": MUTED_COLOR},
-            }
-        )
+        layout["annotations"].append(_empty_annotation())
         layout["xaxis"]["visible"] = False
     if width:
         layout["width"] = width
     return layout
 
 
+def _title(title, subtitle, rtl):
+    return {
+        "text": _bold(title),
+        "subtitle": {"text": chart_text(subtitle), "font": {"size": 13, "color": MUTED_COLOR}},
+        "x": 0.98 if rtl else 0.02,
+        "xanchor": "right" if rtl else "left",
+        "xref": "container",
+        "y": 0.97,
+        "yanchor": "top",
+        "yref": "container",
+        "font": {"size": 17},
+    }
+
+
+def _category_axis(categories, ticktext, rtl):
+    """One category per bar (the figure's anchor), labelled by us; the first on the right in
+    Arabic and Persian."""
+    return {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": categories,
+        "tickmode": "array",
+        "tickvals": categories,
+        "ticktext": ticktext,
+        "tickangle": 0,
+        "automargin": False,
+        "autorange": "reversed" if rtl else True,
+        "showgrid": False,
+        "tickfont": {"size": 12},
+    }
+
+
+def _notes_annotation(notes, ticks_height, rtl):
+    """The notes under the tick labels, on the reading side."""
+    return {
+        "text": "<br>".join(chart_text(line) for line in notes),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 1 if rtl else 0,
+        "xanchor": "right" if rtl else "left",
+        "y": 0,
+        "yanchor": "top",
+        "yshift": -(ticks_height + 8),
+        "align": "right" if rtl else "left",
+        "showarrow": False,
+        "font": {"size": 12, "color": MUTED_COLOR},
+    }
+
+
+def _empty_annotation():
+    return {
+        "text": chart_text(_("No figure to chart for this choice.")),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "showarrow": False,
+        "font": {"size": 15, "color": MUTED_COLOR},
+    }
+
+
 def _flag_labels(data):
     return {item["code"]: (item["symbol"], item["label"]) for item in data.get("flag_legend", [])}
 
 
-def _bar_trace(figures, name, color, lang, flag_labels, width):
+def _bar_trace(figures, name, color, flag_labels, width):
     return go.Bar(
         x=[f["anchor"] for f in figures],
         y=[f["value"] for f in figures],
-        name=chart_text(name, lang),
+        name=chart_text(name),
         marker={"color": color, "line": {"width": 0}},
-        text=[_bar_text(f, lang, width) for f in figures],
+        text=[_bar_text(f, width) for f in figures],
         textposition="outside",
         textangle=0,
         # Labels are wrapped to the bar's width; Plotly would otherwise shrink some of them.
         constraintext="none",
         cliponaxis=False,
         textfont={"size": 12, "color": TEXT_COLOR},
-        hovertext=[_hover_text(f, flag_labels, lang, f["label"]) for f in figures],
+        hovertext=[_hover_text(f, flag_labels, f["label"]) for f in figures],
         hoverinfo="text",
         # Where a click on the bar leads: the figure's source and quote on the same page.
         customdata=[f"#{f['anchor']}" for f in figures],
@@ -332,121 +307,66 @@ def _bar_trace(figures, name, color, lang, flag_labels, width):
 # --- figures ---------------------------------------------------------------------------------
 
 
-def compare_figure(compare_data, lang=None, width=None):
-    """The bar chart of ``services.compare_data``: one bar per figure, countries first, then groups
-    of countries and regions apart (their own colour, legend entry and a separating line).
+def compare_figure(data, width=None):
+    """The bar chart of a comparison (``comparison.compare_page``): one bar per figure, countries
+    first, then groups of countries and regions apart (their own colour, legend entry and a
+    separating line).
 
     ``width`` (pixels): the figure's fixed width, labels wrapped to fit it (for a PNG); without
     it the figure fills its container and labels are wrapped for WIDTH."""
-    lang = current_lang(lang or compare_data.get("lang"))
-    with translation.override(lang):
-        indicator = compare_data["indicator"]
-        flag_labels = _flag_labels(compare_data)
-        traces, categories, ticktext, boundaries = [], [], [], []
-        chars = slot_chars(len(compare_data["figures"]), width)
-        for group in figure_groups(compare_data):
-            figures = [_with_base(f, f["area"]["name"]) for f in group["figures"]]
-            if categories:
-                boundaries.append(len(categories) - 0.5)
-            categories.extend(f["anchor"] for f in figures)
-            ticktext.extend(_tick_label(f, lang, chars) for f in figures)
-            color = GROUP_COLORS.get(group["kind"], AREA_COLOR)
-            traces.append(_bar_trace(figures, group["label"], color, lang, flag_labels, chars))
-        values = [f["value"] for f in compare_data["figures"]]
-        not_charted = [_with_base(f, f["area"]["name"]) for f in compare_data.get("not_charted", [])]
-        notes = _notes({**compare_data, "not_charted": not_charted}, lang, width)
-        layout = _layout(
-            compare_data,
-            lang,
-            indicator["name"],
-            f"{indicator['unit_label']} · {compare_data.get('params_label', '')}".strip(" ·"),
-            _value_axis(values, indicator["unit"], lang, indicator["unit_label"]),
-            categories,
-            ticktext,
-            notes,
-            show_legend=len(traces) > 1,
-            width=width,
-        )
-        for x in boundaries:
-            layout["shapes"].append(
-                {
-                    "type": "line",
-                    "xref": "x",
-                    "yref": "paper",
-                    "x0": x,
-                    "x1": x,
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": MUTED_COLOR, "width": 1, "dash": "dot"},
-                }
-            )
-        return go.Figure(data=traces, layout=layout)
+    indicator = data["indicator"]
+    flag_labels = _flag_labels(data)
+    traces, categories, ticktext, boundaries = [], [], [], []
+    chars = slot_chars(len(data["figures"]), width)
+    for group in data["groups"]:
+        figures = [_with_base(f, f["area"]["name"]) for f in group["figures"]]
+        if categories:
+            boundaries.append(len(categories) - 0.5)
+        categories.extend(f["anchor"] for f in figures)
+        ticktext.extend(_tick_label(f, chars) for f in figures)
+        color = GROUP_COLORS.get(group["kind"], AREA_COLOR)
+        traces.append(_bar_trace(figures, group["label"], color, flag_labels, chars))
+    not_charted = [_with_base(f, f["area"]["name"]) for f in data.get("not_charted", [])]
+    layout = _layout(
+        indicator["name"],
+        f"{indicator['unit_label']} · {data.get('params_label', '')}".strip(" ·"),
+        _value_axis([f["value"] for f in data["figures"]], indicator["unit"], indicator["unit_label"]),
+        categories,
+        ticktext,
+        _notes({**data, "not_charted": not_charted}, width),
+        show_legend=len(traces) > 1,
+        width=width,
+    )
+    layout["shapes"].extend(_separator(x) for x in boundaries)
+    return go.Figure(data=traces, layout=layout)
 
 
-def area_figure(area_data, lang=None, width=None):
-    """The bar chart of ``services.area_data``: the area's share indicators, one bar per figure.
+def _separator(x):
+    """A dotted line between two groups of areas."""
+    line = {"color": MUTED_COLOR, "width": 1, "dash": "dot"}
+    return {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1, "line": line}
 
-    ``width``: as for ``compare_figure``."""
-    lang = current_lang(lang or area_data.get("lang"))
-    with translation.override(lang):
-        area = area_data["area"]
-        flag_labels = _flag_labels(area_data)
-        figures = [_with_base(f, f["indicator"]["name"]) for f in area_data["figures"]]
-        chars = slot_chars(len(figures), width)
-        trace = _bar_trace(figures, area["name"], AREA_COLOR, lang, flag_labels, chars)
-        not_charted = [_with_base(f, f["indicator"]["name"]) for f in area_data.get("not_charted", [])]
-        notes = _notes({**area_data, "not_charted": not_charted}, lang, width)
-        title = _("%(area)s: shares held by small and medium enterprises") % {"area": area["name"]}
-        subtitle = _("per cent, as each source states it")
-        layout = _layout(
-            area_data,
-            lang,
-            title,
-            subtitle,
-            _value_axis([f["value"] for f in figures], "percent", lang, str(_("per cent"))),
-            [f["anchor"] for f in figures],
-            [_tick_label(f, lang, chars) for f in figures],
-            notes,
-            show_legend=False,
-            width=width,
-        )
-        return go.Figure(data=[trace], layout=layout)
+
+def area_figure(data, width=None):
+    """The bar chart of an area's profile (``pages.area_page``): its share indicators, one bar
+    per figure. ``width``: as for ``compare_figure``."""
+    figures = [_with_base(f, f["indicator"]["name"]) for f in data["figures"]]
+    chars = slot_chars(len(figures), width)
+    not_charted = [_with_base(f, f["indicator"]["name"]) for f in data.get("not_charted", [])]
+    layout = _layout(
+        _("%(area)s: shares held by small and medium enterprises") % {"area": data["area"]["name"]},
+        _("per cent, as each source states it"),
+        _value_axis([f["value"] for f in figures], "percent", str(_("per cent"))),
+        [f["anchor"] for f in figures],
+        [_tick_label(f, chars) for f in figures],
+        _notes({**data, "not_charted": not_charted}, width),
+        show_legend=False,
+        width=width,
+    )
+    trace = _bar_trace(figures, data["area"]["name"], AREA_COLOR, _flag_labels(data), chars)
+    return go.Figure(data=[trace], layout=layout)
 
 
 def _with_base(figure, base):
     """A copy of the figure dict that knows the label's first part (area or indicator name)."""
     return {**figure, "label_base": base}
-
-
-# --- for the page ----------------------------------------------------------------------------
-
-
-def chart_config(lang=None, filename="smedash-chart"):
-    """plotly.js config: the page's locale (registered by chart.js), no logo, no selection tools.
-
-    plotly.js's own "Download plot as a PNG" is removed: it draws in the visitor's browser, which
-    ignores the page's web font (Vazirmatn). chart.js puts a camera button in its place that
-    downloads the server's image (the page's "Download PNG" link, ``chart.png``).
-    """
-    lang = current_lang(lang)
-    return {
-        "locale": lang,
-        "displaylogo": False,
-        "responsive": True,
-        # sendChartToCloud would post the chart to another host: never offered.
-        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toggleSpikelines", "sendChartToCloud", "toImage"],
-        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
-    }
-
-
-def figure_payload(fig, lang=None, filename="smedash-chart"):
-    """The figure as plain JSON-ready data ({data, layout, config}) for ``json_script``."""
-    payload = json.loads(fig.to_json())
-    payload["config"] = chart_config(lang, filename)
-    return payload
-
-
-def modebar_locale(lang=None):
-    """The plotly.js locale dictionary of the modebar, in the active (or given) language."""
-    with translation.override(current_lang(lang)):
-        return {"name": current_lang(lang), "dictionary": {key: str(value) for key, value in MODEBAR_STRINGS.items()}}

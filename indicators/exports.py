@@ -1,6 +1,11 @@
-"""The full-data export: every column of the data model, as CSV, JSON or XLSX.
+"""Every file a reader takes away, in one place, fed presented rows or model rows:
 
-Shared by ``manage.py export_observations`` and the download views under /api/v1/downloads/.
+- a chart's JSON twin (``data.json``: the declared, versioned contract below) and its CSV
+  (one row per bar), from a page's presented data;
+- the full-data export (every column of the data model) as CSV, JSON or XLSX, shared by
+  ``manage.py export_observations`` and the downloads under /api/v1/downloads/.
+
+Every cell a spreadsheet could run as a formula goes through ``text.spreadsheet_cell``.
 """
 
 import csv
@@ -11,8 +16,9 @@ from decimal import Decimal
 from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+
+from .text import LANGUAGES, RTL_LANGUAGES, current_lang, json_number, list_separator, plain_decimal, spreadsheet_cell
 
 EXPORT_COLUMNS = [
     "area",
@@ -32,32 +38,7 @@ EXPORT_COLUMNS = [
     "last_changed",
 ]
 NAME_COLUMNS = ["area_name", "indicator_name", "source_title"]
-EXPORT_LANGUAGES = ("en", "ar", "fa")
-RTL_LANGUAGES = ("ar", "fa")
-
-# A cell beginning with one of these is run as a formula by spreadsheet programs.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def plain_decimal(value):
-    """57.5000 -> '57.5', 5810000.0000 -> '5810000': no exponent, no trailing zeros."""
-    if value is None:
-        return ""
-    text = format(Decimal(value).normalize(), "f")
-    return text
-
-
-def json_number(value):
-    """A Decimal as a JSON number: an int when whole (5810000), else a float (57.5)."""
-    if value is None:
-        return None
-    value = Decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def neutralise_formula(text):
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+EXPORT_LANGUAGES = LANGUAGES
 
 
 def export_columns(lang=None):
@@ -123,7 +104,7 @@ def write_csv(stream, observations, lang=None):
     writer.writeheader()
     count = 0
     for row in observation_rows(observations, lang):
-        writer.writerow({key: neutralise_formula(value) for key, value in row.items()})
+        writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
         count += 1
     return count
 
@@ -149,10 +130,9 @@ def json_bytes(observations, lang=None):
 def _xlsx_cell(sheet, value):
     if value is None or isinstance(value, int | Decimal):
         return WriteOnlyCell(sheet, value)
-    # openpyxl stores any string that starts with "=" as a formula: neutralise it first. It also
-    # refuses control characters, which an XLSX file cannot hold.
-    text = ILLEGAL_CHARACTERS_RE.sub("", neutralise_formula(value))
-    return WriteOnlyCell(sheet, text)
+    # openpyxl stores any string that starts with "=" as a formula, and refuses control
+    # characters, which an XLSX file cannot hold: both dealt with, in that order.
+    return WriteOnlyCell(sheet, spreadsheet_cell(value))
 
 
 def xlsx_bytes(observations, lang=None):
@@ -173,3 +153,169 @@ def xlsx_bytes(observations, lang=None):
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()
+
+
+# A chart's JSON twin ----------------------------------------------------------------------------
+
+# The contract of every data.json twin: what each kind of page publishes, and nothing else (no
+# form choices, no template-only texts). Version 1; a change that removes or renames a field, or
+# changes its meaning, makes version 2. Described in the README, "The JSON twins".
+TWIN_VERSION = 1
+TWIN_FIELDS = {
+    "compare": (
+        "indicator",
+        "params",
+        "params_label",
+        "groups",
+        "figures",
+        "not_charted",
+        "notices",
+        "sources",
+        "flag_legend",
+        "pagination",
+        "last_changed",
+        "url",
+        "json_url",
+        "csv_url",
+        "png_url",
+    ),
+    "area": (
+        "area",
+        "sections",
+        "figures",
+        "not_charted",
+        "definitions",
+        "sources",
+        "flag_legend",
+        "pagination",
+        "last_changed",
+        "url",
+        "json_url",
+        "csv_url",
+        "png_url",
+    ),
+}
+FIGURE_FIELDS = (
+    "id",
+    "anchor",
+    "area",
+    "indicator",
+    "value",
+    "value_text",
+    "value_display",
+    "qualifier",
+    "qualifier_label",
+    "year",
+    "year_display",
+    "year_as_written",
+    "year_calendar",
+    "year_calendar_label",
+    "is_period",
+    "scope",
+    "scope_label",
+    "definition",
+    "note",
+    "quote",
+    "quote_lang",
+    "quote_dir",
+    "source",
+    "charted",
+    "last_changed",
+    "label",
+    "label_detail",
+    "flags",
+    "flag_symbols",
+    "flag_details",
+)
+SECTION_FIELDS = ("indicator", "total", "more", "all_url")
+
+
+def chart_json(data):
+    """A chart page's data as its JSON twin: the declared fields of its kind, figures once each
+    (groups and sections name their figures by id)."""
+    twin = {"version": TWIN_VERSION, "kind": data["kind"], "lang": current_lang(), "dir": data["dir"]}
+    for field in TWIN_FIELDS[data["kind"]]:
+        twin[field] = data[field]
+    twin["figures"] = [_figure_record(f) for f in data["figures"]]
+    twin["not_charted"] = [_figure_record(f) for f in data["not_charted"]]
+    if "groups" in twin:
+        twin["groups"] = [{**g, "figures": [f["id"] for f in g["figures"]]} for g in data["groups"]]
+    if "sections" in twin:
+        twin["sections"] = [
+            {**{key: s[key] for key in SECTION_FIELDS}, "figures": [_figure_record(f) for f in s["figures"]]}
+            for s in data["sections"]
+        ]
+    return twin
+
+
+def _figure_record(f):
+    return {key: f[key] for key in FIGURE_FIELDS}
+
+
+# A chart's CSV ------------------------------------------------------------------------------------
+
+# One row per bar, in the chart's order. Codes are the data's own (as in the full-data export);
+# names, labels and notes are in the page's language, the quote in its source's.
+CHART_CSV_COLUMNS = [
+    "label",
+    "area",
+    "area_name",
+    "indicator",
+    "indicator_name",
+    "unit",
+    "year",
+    "year_as_written",
+    "year_calendar",
+    "value",
+    "value_as_shown",
+    "qualifier",
+    "scope",
+    "definition",
+    "flags",
+    "flag_notes",
+    "source",
+    "source_title",
+    "quote",
+    "note",
+    "last_changed",
+]
+
+
+def chart_rows(data):
+    """The bars of a page's chart as CSV rows (text, not yet made safe for a spreadsheet)."""
+    separator = list_separator()
+    for f in data["figures"]:
+        yield {
+            "label": f["label"],
+            "area": f["area"]["code"],
+            "area_name": f["area"]["name"],
+            "indicator": f["indicator"]["code"],
+            "indicator_name": f["indicator"]["name"],
+            "unit": f["indicator"]["unit"],
+            "year": "" if f["year"] is None else f["year"],
+            "year_as_written": f["year_as_written"],
+            "year_calendar": f["year_calendar"],
+            "value": f["value_text"],
+            "value_as_shown": f["value_display"],
+            "qualifier": f["qualifier"],
+            "scope": f["scope"],
+            "definition": f["definition"],
+            "flags": ";".join(f["flags"]),
+            "flag_notes": separator.join(flag["label"] for flag in f.get("flag_details", [])),
+            "source": f["source"]["identifier"],
+            "source_title": f["source"]["title"],
+            "quote": f["quote"],
+            "note": f["note"],
+            "last_changed": f["last_changed"],
+        }
+
+
+def chart_csv(data):
+    """UTF-8 with a byte-order mark (Excel reads Arabic and Persian right only with it)."""
+    stream = io.StringIO()
+    stream.write("\ufeff")
+    writer = csv.DictWriter(stream, fieldnames=CHART_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in chart_rows(data):
+        writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
+    return stream.getvalue().encode("utf-8")

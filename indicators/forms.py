@@ -8,15 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .numbers import NumberFormatError, parse_number, parse_year
+from .text import plain_decimal, strip_control
 
 PERCENT_SIGNS = ("%", "\u066a")  # '%' and the Arabic percent sign '٪'
-
-
-def plain_number(value):
-    """Decimal('57.5000') -> '57.5', as staff wrote it, rather than the database's four decimals."""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
+# Text fields of a figure: control characters are taken out of them (one in front of "=" would
+# hide a formula from the downloads' check). Translated ones by their base name (note_ar, …).
+TEXT_FIELDS = ("quote", "year_as_written")
+TRANSLATED_TEXT_FIELDS = ("note", "definition")
 
 
 class NumberField(forms.CharField):
@@ -25,7 +23,8 @@ class NumberField(forms.CharField):
     default_error_messages = {"invalid": _("Enter a number, such as 57.5, ۵۷/۵ or ٥٧٫٥.")}
 
     def prepare_value(self, value):
-        return plain_number(value)
+        # Decimal('57.5000') -> '57.5', as staff wrote it; what they typed (text) is shown as it is.
+        return plain_decimal(value) if isinstance(value, Decimal) else value
 
     def to_python(self, value):
         text = super().to_python(value)
@@ -92,6 +91,7 @@ class ObservationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._strip_control_characters(cleaned)
         indicator = cleaned.get("indicator")
         raw_value = self.data.get(self.add_prefix("value"), "")
         if indicator and not indicator.is_share and has_percent_sign(raw_value):
@@ -102,6 +102,27 @@ class ObservationForm(forms.ModelForm):
         if self.instance.pk and rewritten and "year" not in self.changed_data:
             cleaned["year"] = None
         return cleaned
+
+    def _strip_control_characters(self, cleaned):
+        """Take control characters (but tab and line breaks) out of the text fields, before the
+        model checks them; a required text that was nothing else is refused as if left empty."""
+        for name, value in list(cleaned.items()):
+            if not (isinstance(value, str) and _is_text_field(name)):
+                continue
+            field = self.fields[name]
+            text = strip_control(value)
+            if getattr(field, "strip", False):
+                text = text.strip()
+            if text == value:
+                continue
+            cleaned[name] = text
+            if not text and field.required:
+                self.add_error(name, ValidationError(field.error_messages["required"], code="required"))
+
+
+def _is_text_field(name):
+    base, _sep, language = name.rpartition("_")
+    return name in TEXT_FIELDS or (base in TRANSLATED_TEXT_FIELDS and language in dict(settings.LANGUAGES))
 
 
 class ImportForm(forms.Form):

@@ -27,6 +27,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -37,11 +38,12 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from countries.models import Area
 
-from .cache import bump_data_version
 from .exports import EXPORT_COLUMNS, NAME_COLUMNS
-from .forms import has_percent_sign, percent_sign_error, plain_number
-from .models import Coverage, Indicator, Observation, Source
+from .forms import has_percent_sign, percent_sign_error
+from .models import Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_number, parse_year
+from .text import FORMULA_PREFIXES, plain_decimal, strip_control
+from .writes import figures_changed
 
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 REQUIRED_COLUMNS = ["area", "indicator", "value", "source", "quote"]
@@ -61,8 +63,6 @@ CHOICE_COLUMNS = {
 }
 # What an import may change on an existing figure (the matching columns cannot change).
 COMPARED_FIELDS = ["value", "qualifier", "year", "year_calendar", "scope", "status"]
-# The export prefixes cells a spreadsheet would run as a formula with "'"; take it off again.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Built only when a row is wrong: formatting a message for each of 20,000 good rows is slow.
@@ -135,6 +135,9 @@ def read_table(filename, content):
         table = list(csv.reader(io.StringIO(text, newline="")))
     if not table:
         raise ImportFileError(_("The file is empty."))
+    # Control characters (but tab and line breaks) out of every cell before anything else: one in
+    # front of "=" would hide a formula from the downloads' check.
+    table = [[strip_control(cell) for cell in cells] for cells in table]
     header = [cell.strip().lower() for cell in table[0]]
     return header, [(number, cells) for number, cells in enumerate(table[1:], start=2)]
 
@@ -163,8 +166,9 @@ def _cell_text(value):
 
 
 def _unprefixed(text):
+    """The export prefixes cells a spreadsheet would run as a formula with "'"; take it off again."""
     text = text.strip()
-    if text.startswith("'") and text[1:2] and text[1:2] in _FORMULA_PREFIXES:
+    if text.startswith("'") and text[1:2] and text[1:2] in FORMULA_PREFIXES:
         return text[1:]
     return text
 
@@ -404,7 +408,9 @@ def _column_of(field_name):
 
 
 def _shown(value):
-    return "" if value is None else str(plain_number(value))
+    if value is None:
+        return ""
+    return plain_decimal(value) if isinstance(value, Decimal) else str(value)
 
 
 # Writing -----------------------------------------------------------------------------------
@@ -431,8 +437,7 @@ def apply_plan(plan, *, user=None, reason=""):
             bulk_update_with_history(changed, Observation, fields, batch_size=UPDATE_BATCH_SIZE, **history)
         # Bulk writes send no signals: recount the coverage, and tell the caches once the rows
         # are visible.
-        Coverage.objects.refresh_for(new + changed)
-        transaction.on_commit(bump_data_version)
+        figures_changed(new + changed)
     return plan.counts()
 
 

@@ -7,8 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from countries.models import Area
 
 from .numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
+from .text import plain_decimal
 
 EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100  # far enough for any statistic; the CHECK constraint below
 
 
 class Indicator(models.Model):
@@ -238,7 +240,7 @@ class Observation(models.Model):
             ),
             models.CheckConstraint(
                 name="observation_year_plausible",
-                condition=Q(year__isnull=True) | Q(year__gte=EARLIEST_YEAR) & Q(year__lte=2100),
+                condition=Q(year__isnull=True) | Q(year__gte=EARLIEST_YEAR) & Q(year__lte=LATEST_YEAR),
                 violation_error_message=_("The year is not plausible."),
             ),
             models.CheckConstraint(
@@ -264,8 +266,7 @@ class Observation(models.Model):
         ]
 
     def __str__(self):
-        value = "" if self.value is None else format(self.value.normalize(), "f")  # 57.5, not 57.5000
-        return f"{self.area} · {self.indicator} · {self.year or '—'}: {value}"
+        return f"{self.area} · {self.indicator} · {self.year or '—'}: {plain_decimal(self.value)}"
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -328,11 +329,17 @@ class Observation(models.Model):
                     }
                 }
             return {}
-        year, limits = self.year, {"first": EARLIEST_YEAR, "last": this_year}
+        year = self.year
         if derived:
             # Not kept: the error belongs to the year as written, and the constraint on the year
             # would only repeat it.
             self.year = None
+        return {"year_as_written" if derived else "year": self._year_range_messages(year, derived, this_year)}
+
+    def _year_range_messages(self, year, derived, this_year):
+        """Why ``year`` is refused, and how to enter a Solar Hijri year where it looks like one."""
+        limits = {"first": EARLIEST_YEAR, "last": this_year}
+        if derived:
             messages = [
                 _(
                     "The year as written, %(written)s (%(calendar)s), is %(year)s: "
@@ -360,11 +367,7 @@ class Observation(models.Model):
                         "calendar and leave this field empty: it is converted for you."
                     )
                 )
-        return {"year_as_written" if derived else "year": messages}
-
-    @property
-    def is_charted(self):
-        return self.qualifier != self.Qualifier.UNCLEAR
+        return messages
 
 
 class CoverageQuerySet(models.QuerySet):

@@ -8,8 +8,9 @@ and the Solar Hijri calendar come from persiantools rather than hand-made tables
 import re
 from decimal import Decimal, InvalidOperation
 
-from persiantools import digits
 from persiantools.jdatetime import JalaliDate
+
+from .text import latin_digits
 
 # Separators that mean "decimal point" in the sources: Latin '.', Persian '/' and the Arabic
 # decimal separator U+066B. U+066C (Arabic thousands separator) and ',' group thousands.
@@ -21,11 +22,6 @@ class NumberFormatError(ValueError):
     """The text is not a number written in any of the forms the sources use."""
 
 
-def to_latin_digits(text):
-    """Replace Persian and Arabic-Indic digits by Latin ones, leaving everything else alone."""
-    return digits.fa_to_en(digits.ar_to_fa(text))
-
-
 def parse_number(text):
     """Parse ``57/5``, ``۶٧``, ``٤٢``, ``1/405/950``, ``99.4`` or ``12,500`` into a Decimal.
 
@@ -35,7 +31,7 @@ def parse_number(text):
     """
     if text is None:
         raise NumberFormatError("empty")
-    cleaned = to_latin_digits(str(text)).strip().replace("\u200f", "").replace("\u200e", "")
+    cleaned = latin_digits(str(text)).strip().replace("\u200f", "").replace("\u200e", "")
     cleaned = cleaned.rstrip("%\u066a").strip()  # a trailing % or Arabic percent sign
     if not cleaned:
         raise NumberFormatError("empty")
@@ -73,7 +69,7 @@ def solar_hijri_to_gregorian_year(year):
 
 def parse_year(text):
     """Read a year typed in any digits; return an int or raise NumberFormatError."""
-    cleaned = to_latin_digits(str(text or "")).strip()
+    cleaned = latin_digits(str(text or "")).strip()
     if not re.fullmatch(r"\d{1,4}", cleaned):
         raise NumberFormatError(text)
     return int(cleaned)

@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
-from indicators import png
+from indicators import browser, png
 from indicators.seed import load_seed
 
 
@@ -34,12 +34,12 @@ def empty_cache():
 @pytest.fixture
 def chromium():
     """The browser that draws chart PNGs: its path, or a skip (a failure under CI=true)."""
-    browser = png.chromium_path()
-    if not os.access(browser, os.X_OK):
+    path = browser.chromium_path()
+    if not os.access(path, os.X_OK):
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but there is no browser at {browser}: CI must install chromium")
-        pytest.skip(f"no Chromium at {browser} (apt-get install chromium, or set SMEDASH_CHROMIUM)")
-    return browser
+            pytest.fail(f"CI=true but there is no browser at {path}: CI must install chromium")
+        pytest.skip(f"no Chromium at {path} (apt-get install chromium, or set SMEDASH_CHROMIUM)")
+    return path
 
 
 @pytest.fixture

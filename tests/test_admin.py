@@ -360,6 +360,31 @@ def test_an_exact_duplicate_is_refused(editor_client, seeded, lang, expected):
     assert expected in page_text(response)
 
 
+def test_control_characters_are_taken_out_of_the_text_fields(editor_client, parts):
+    hidden_formula = '\x01=HYPERLINK("http://evil.example/","x")'
+    data = observation_data(
+        parts,
+        quote="\x02" + observation_data(parts)["quote"],
+        year_as_written="۱۴۰۰\x1f",
+        year_calendar="solar_hijri",
+        note_ar=hidden_formula,
+        definition_fa="\x7fتعریف",
+    )
+    response = editor_client.post(ADD_URL.format(lang="en"), data)
+    assert response.status_code == 302, page_text(response)
+    obs = Observation.objects.get(status=Observation.Status.DRAFT)
+    assert obs.note_ar == '=HYPERLINK("http://evil.example/","x")'
+    assert (obs.quote, obs.year_as_written, obs.year) == (observation_data(parts)["quote"], "۱۴۰۰", 2021)
+    assert obs.definition_fa == "تعریف"
+
+
+def test_a_quote_of_control_characters_only_is_refused_as_missing(editor_client, parts):
+    response = editor_client.post(ADD_URL.format(lang="en"), observation_data(parts, quote="\x01\x02"))
+    assert response.status_code == 200
+    assert "Every figure needs the sentence it was taken from, quoted exactly." in page_text(response)
+    assert not Observation.objects.filter(status=Observation.Status.DRAFT).exists()
+
+
 # Publishing ---------------------------------------------------------------------------------
 
 

@@ -15,10 +15,15 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from countries.models import Area
-from indicators import charts, png, services
+from indicators import browser, charts, png
+from indicators.comparison import compare_page
 from indicators.models import Indicator, Observation, Source
+from indicators.params import CompareParams
+from indicators.presenters import FILE_NAME_MAX, file_stem
+from indicators.text import escape_plotly, local_digits
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LANGS = ["en", "ar", "fa"]
@@ -28,7 +33,7 @@ FA_NAME = "سهم-بنگاه\u200cهای-کوچک-و-متوسط-از-تعداد-
 @pytest.fixture(autouse=True, scope="module")
 def stop_the_browser_afterwards():
     yield
-    png.stop_browser()
+    browser.stop_browser()
 
 
 @pytest.fixture
@@ -117,17 +122,18 @@ def test_png_figure_explains_itself(client, seeded, stub_browser, lang):
     assert client.get(url).status_code == 200
     figure, opts = drawn_figure(stub_browser)
     text = json.dumps(figure, ensure_ascii=False)
-    data = services.compare_data("firm_share", services.parse_compare_params({"areas": "IRN,JPN"}), lang)
+    with translation.override(lang):
+        data = compare_page("firm_share", CompareParams(areas=("IRN", "JPN")))
     assert data["indicator"]["name"] in figure["layout"]["title"]["text"]
     assert data["indicator"]["unit_label"] in figure["layout"]["title"]["subtitle"]["text"]
     for f in data["figures"]:
-        assert charts.escape_label(f["area"]["name"]) in text
+        assert escape_plotly(f["area"]["name"]) in text
     for source in data["sources"]:
-        assert charts.escape_label(source["title"]) in text
+        assert escape_plotly(source["title"]) in text
     caption = figure["layout"]["annotations"][-1]["text"]
     assert f"http://testserver/{lang}/compare/firm_share/?areas=IRN,JPN&amp;year=latest&amp;scope=all" in caption
     assert "width" not in caption
-    assert png.local_digits("2026", lang) in caption or png.local_digits("20", lang) in caption  # the date
+    assert local_digits("2026", lang) in caption or local_digits("20", lang) in caption  # the date
     assert opts["width"] == 700 and figure["layout"]["width"] == 700
     rtl = lang != "en"
     assert figure["layout"]["title"]["xanchor"] == ("right" if rtl else "left")
@@ -449,9 +455,9 @@ def test_modebar_camera_is_the_servers_image(client, seeded):
 
 
 def test_file_stem_keeps_the_script_and_drops_what_file_systems_refuse():
-    assert services.file_stem(["سهم بنگاه\u200cها", "ایران"]) == "سهم-بنگاه\u200cها-ایران"
-    assert services.file_stem(['a/b\\c:d*e?f"g<h>i|j', "  k  l "]) == "a-b-c-d-e-f-g-h-i-j-k-l"
-    assert services.file_stem(["\u202eevil\u2066", "..."]) == "evil"
-    assert services.file_stem(["", None]) == "smedash"
-    assert services.file_stem(["x" * 500]) == "x" * services.FILE_NAME_MAX
-    assert services.file_stem(["smedash", "firm_share", "IR-02"], ascii_only=True) == "smedash-firm_share-IR-02"
+    assert file_stem(["سهم بنگاه\u200cها", "ایران"]) == "سهم-بنگاه\u200cها-ایران"
+    assert file_stem(['a/b\\c:d*e?f"g<h>i|j', "  k  l "]) == "a-b-c-d-e-f-g-h-i-j-k-l"
+    assert file_stem(["\u202eevil\u2066", "..."]) == "evil"
+    assert file_stem(["", None]) == "smedash"
+    assert file_stem(["x" * 500]) == "x" * FILE_NAME_MAX
+    assert file_stem(["smedash", "firm_share", "IR-02"], ascii_only=True) == "smedash-firm_share-IR-02"

@@ -4,10 +4,15 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from countries.models import Area
-from indicators import charts, services
+from indicators import chart_page, charts
+from indicators.comparison import compare_page
 from indicators.models import Indicator, Observation, Source
+from indicators.pages import area_page
+from indicators.params import CompareParams
+from indicators.text import escape_plotly
 
 RLI, PDI = "\u2067", "\u2069"
 
@@ -19,7 +24,24 @@ def fresh_cache():
 
 
 def compare(code="firm_share", lang="en", **query):
-    return services.compare_data(code, services.parse_compare_params(query), lang)
+    with translation.override(lang):
+        return compare_page(code, CompareParams.from_query(query))
+
+
+def area(code, lang="en"):
+    with translation.override(lang):
+        return area_page(code, 1)
+
+
+def in_lang(lang, build, *args, **kwargs):
+    """Charts are drawn in the active language, as a view draws them."""
+    with translation.override(lang):
+        return build(*args, **kwargs)
+
+
+def payload_of(fig, lang):
+    with translation.override(lang):
+        return json.loads(chart_page.figure_json(fig))
 
 
 def user_strings(fig):
@@ -41,7 +63,7 @@ def lines_of(text):
 
 @pytest.mark.parametrize("lang", ["ar", "fa"])
 def test_rtl_figure_reads_right_to_left(seeded, lang):
-    fig = charts.compare_figure(compare(lang=lang), lang)
+    fig = in_lang(lang, charts.compare_figure, compare(lang=lang))
     layout = fig.layout
     assert layout.xaxis.autorange == "reversed"  # the first category on the right
     assert layout.yaxis.side == "right"
@@ -52,14 +74,17 @@ def test_rtl_figure_reads_right_to_left(seeded, lang):
 
 @pytest.mark.parametrize("lang", ["ar", "fa"])
 def test_every_string_in_a_rtl_figure_is_isolated(seeded, lang):
-    for fig in (charts.compare_figure(compare(lang=lang), lang), charts.area_figure(services.area_data("IRN", lang))):
+    for fig in (
+        in_lang(lang, charts.compare_figure, compare(lang=lang)),
+        in_lang(lang, charts.area_figure, area("IRN", lang)),
+    ):
         for text in user_strings(fig):
             for line in lines_of(text):
                 assert line.startswith(RLI) and line.endswith(PDI), repr(line)
 
 
 def test_english_figure_runs_left_to_right_without_isolates(seeded):
-    fig = charts.compare_figure(compare(lang="en"), "en")
+    fig = in_lang("en", charts.compare_figure, compare(lang="en"))
     assert fig.layout.xaxis.autorange is True
     assert fig.layout.yaxis.side == "left"
     assert not any(RLI in text for text in user_strings(fig))
@@ -69,7 +94,7 @@ def test_english_figure_runs_left_to_right_without_isolates(seeded):
     ("lang", "digits", "latin_free"), [("fa", "۹۸", True), ("ar", "٩٨", True), ("en", "98", False)]
 )
 def test_labels_and_ticks_use_the_readers_digits(seeded, lang, digits, latin_free):
-    fig = charts.compare_figure(compare(lang=lang, areas="SYR"), lang)
+    fig = in_lang(lang, charts.compare_figure, compare(lang=lang, areas="SYR"))
     bar_texts = [t for trace in fig.data for t in trace.text]
     assert any(digits in t for t in bar_texts)
     tick_text = " ".join(fig.layout.yaxis.ticktext)
@@ -79,15 +104,15 @@ def test_labels_and_ticks_use_the_readers_digits(seeded, lang, digits, latin_fre
 
 
 def test_qualifiers_are_in_words_on_the_bars(seeded):
-    fig = charts.compare_figure(compare(lang="fa", areas="SYR"), "fa")
+    fig = in_lang("fa", charts.compare_figure, compare(lang="fa", areas="SYR"))
     assert "بیش از" in fig.data[0].text[0]
-    fig = charts.compare_figure(compare(lang="en", areas="SYR"), "en")
+    fig = in_lang("en", charts.compare_figure, compare(lang="en", areas="SYR"))
     assert "more than" in fig.data[0].text[0]
 
 
 def test_unclear_figures_are_never_bars_but_are_named_under_the_chart(seeded):
     data = compare(areas="IRN", year="all")
-    fig = charts.compare_figure(data, "en")
+    fig = in_lang("en", charts.compare_figure, data)
     values = [v for trace in fig.data for v in trace.y]
     assert 4.2 not in values
     assert 99.64 in values
@@ -96,7 +121,7 @@ def test_unclear_figures_are_never_bars_but_are_named_under_the_chart(seeded):
 
 
 def test_an_area_with_two_figures_gets_two_labelled_bars(seeded):
-    fig = charts.compare_figure(compare(areas="KOR"), "en")
+    fig = in_lang("en", charts.compare_figure, compare(areas="KOR"))
     assert sorted(fig.data[0].y) == [73, 97.8]
     ticks = fig.layout.xaxis.ticktext
     assert len(set(ticks)) == 2
@@ -105,7 +130,7 @@ def test_an_area_with_two_figures_gets_two_labelled_bars(seeded):
 
 
 def test_groups_and_regions_are_drawn_apart_from_countries(seeded):
-    fig = charts.compare_figure(compare(), "en")
+    fig = in_lang("en", charts.compare_figure, compare())
     assert [trace.name for trace in fig.data] == ["Countries", "Groups of countries", "Regions within a country"]
     categories = list(fig.layout.xaxis.categoryarray)
     country_count = len(fig.data[0].x)
@@ -114,7 +139,7 @@ def test_groups_and_regions_are_drawn_apart_from_countries(seeded):
 
 
 def test_chart_names_its_sources_and_flags_and_unit(seeded):
-    fig = charts.compare_figure(compare(), "en")
+    fig = in_lang("en", charts.compare_figure, compare())
     notes = " ".join(a.text for a in fig.layout.annotations)
     assert "Sources:" in notes
     assert "The role of small industries in Iran" in notes
@@ -125,7 +150,7 @@ def test_chart_names_its_sources_and_flags_and_unit(seeded):
 
 def test_hover_says_the_source_and_a_click_leads_to_the_quote(seeded):
     data = compare(areas="SYR")
-    fig = charts.compare_figure(data, "en")
+    fig = in_lang("en", charts.compare_figure, data)
     assert "Source: Syria: an integrated plan" in fig.data[0].hovertext[0]
     assert fig.data[0].customdata[0] == f"#q-{data['figures'][0]['id']}"
 
@@ -148,14 +173,14 @@ def test_hostile_names_end_up_escaped_in_the_figure_json(seeded, hostile):
         status=Observation.Status.PUBLISHED,
     )
     for lang in ("en", "fa"):
-        payload = json.dumps(charts.figure_payload(charts.compare_figure(compare(lang=lang), lang), lang))
+        payload = json.dumps(payload_of(in_lang(lang, charts.compare_figure, compare(lang=lang)), lang))
         assert "<img" not in payload and "<a href" not in payload
-        assert json.dumps(charts.escape_label(hostile))[1:-1] in payload  # shown literally, as text
+        assert json.dumps(escape_plotly(hostile))[1:-1] in payload  # shown literally, as text
 
 
 def test_area_figure_draws_share_indicators_only(seeded):
-    data = services.area_data("JPN", "en")
-    fig = charts.area_figure(data, "en")
+    data = area("JPN")
+    fig = in_lang("en", charts.area_figure, data)
     values = sorted(fig.data[0].y)
     assert 5810000 not in values  # a count, not a share
     assert 99.4 in values and 81.1 in values
@@ -163,16 +188,16 @@ def test_area_figure_draws_share_indicators_only(seeded):
 
 
 def test_payload_carries_the_locale_and_the_modebar_dictionary_is_translated(seeded):
-    payload = charts.figure_payload(charts.compare_figure(compare(lang="fa"), "fa"), "fa")
+    payload = payload_of(in_lang("fa", charts.compare_figure, compare(lang="fa")), "fa")
     assert payload["config"]["locale"] == "fa"
     assert payload["config"]["displaylogo"] is False
     assert "sendChartToCloud" in payload["config"]["modeBarButtonsToRemove"]  # it posts to another host
     assert set(payload) == {"data", "layout", "config"}
-    locale = charts.modebar_locale("fa")
+    locale = in_lang("fa", chart_page.modebar_locale)
     assert locale["name"] == "fa"
     assert locale["dictionary"]["Zoom in"] == "بزرگ\u200cنمایی"
     assert locale["dictionary"]["Download plot as a PNG"] != "Download plot as a PNG"
-    assert charts.modebar_locale("ar")["dictionary"]["Reset axes"] == "إعادة ضبط المحاور"
+    assert in_lang("ar", chart_page.modebar_locale)["dictionary"]["Reset axes"] == "إعادة ضبط المحاور"
 
 
 def test_nice_ticks():

@@ -3,8 +3,9 @@ import io
 
 from django.core.management import call_command
 
-from indicators.exports import EXPORT_COLUMNS, neutralise_formula
+from indicators.exports import EXPORT_COLUMNS
 from indicators.models import Observation
+from indicators.text import spreadsheet_cell
 
 
 def run_export(*args):
@@ -48,10 +49,10 @@ def test_export_with_lang_adds_translated_names(seeded):
 
 
 def test_cells_a_spreadsheet_would_run_are_neutralised():
-    assert neutralise_formula("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert neutralise_formula("@SUM(A1)") == "'@SUM(A1)"
-    assert neutralise_formula("57.5") == "57.5"
-    assert neutralise_formula("ایران") == "ایران"
+    assert spreadsheet_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert spreadsheet_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_cell("57.5") == "57.5"
+    assert spreadsheet_cell("ایران") == "ایران"
 
 
 def test_drafts_are_left_out_unless_asked_for(seeded):

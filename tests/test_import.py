@@ -215,6 +215,32 @@ def test_name_columns_and_formula_guards_of_a_localised_export_are_understood(tm
     assert error is None and "0 new, 0 changed, 51 unchanged" in result
 
 
+HIDDEN_FORMULA = '\x01=HYPERLINK("http://evil.example/","x")'
+
+
+def test_control_characters_are_taken_out_of_every_cell_before_anything_else(tmp_path, seeded):
+    # A control character in front of "=" must not survive to hide the formula from the export's check.
+    row = dict(NEW_ROW, note=HIDDEN_FORMULA, quote="a quote\x07 with a bell", year_as_written="\x1b۱۴۰۰")
+    _out, _err, error = run_command(tmp_path, to_csv([row]))
+    assert error is None
+    obs = Observation.objects.get(quote="a quote with a bell")
+    assert obs.note_en == '=HYPERLINK("http://evil.example/","x")'
+    assert (obs.year_as_written, obs.year) == ("۱۴۰۰", 2021)
+
+
+def test_control_characters_are_taken_out_of_xlsx_cells_too(seeded):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(EXPORT_COLUMNS)
+    # openpyxl refuses to write most control characters; \x7f (DEL) it keeps.
+    sheet.append([dict(NEW_ROW, note='\x7f=HYPERLINK("http://evil.example/","x")')[c] for c in EXPORT_COLUMNS])
+    content = io.BytesIO()
+    book.save(content)
+    plan = import_file("rows.xlsx", content.getvalue())
+    assert plan.ok
+    assert Observation.objects.get(quote=NEW_ROW["quote"]).note_en == '=HYPERLINK("http://evil.example/","x")'
+
+
 def test_dry_run_writes_nothing(tmp_path, exported):
     out, _err, error = run_command(tmp_path, to_csv([*exported, NEW_ROW]), "--dry-run")
     assert error is None and out.startswith("Would import: 1 new")

@@ -10,12 +10,15 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django_countries import countries as country_registry
 
 from countries.models import Area
-from indicators import services
+from indicators import comparison, pages
 from indicators.cache import bump_data_version
 from indicators.models import Coverage, Indicator, Observation, Source
+from indicators.presenters import figure_dict
+from indicators.selectors import SOURCE_ORDER, figure_row
 
 PUBLISHED = Observation.Status.PUBLISHED
 
@@ -139,13 +142,13 @@ def test_the_importer_and_the_publish_action_keep_the_summary(seeded, admin_clie
 def test_the_overview_shows_a_page_of_areas_at_a_time(client, seeded):
     add_countries(20)
     html = client.get("/en/").content.decode()
-    assert html.count('class="area-head') == services.HOME_AREAS_PER_PAGE
+    assert html.count('class="area-head') == pages.HOME_AREAS_PER_PAGE
     assert 'href="/en/?page=2"' in html and 'rel="next"' in html
     page2 = client.get("/en/?page=2").content.decode()
     assert 'href="/en/" rel="prev"' in page2
     last = client.get("/en/?page=3").content.decode()
     assert 'rel="next"' not in last
-    shown = services.HOME_AREAS_PER_PAGE * 2 + last.count('class="area-head')
+    shown = pages.HOME_AREAS_PER_PAGE * 2 + last.count('class="area-head')
     assert shown == Coverage.objects.values("area").distinct().count() == 29
     # Groups and regions come after every country, on the last page.
     assert 'href="/en/areas/EU25/"' in last and 'href="/en/areas/EU25/"' not in html + page2
@@ -169,14 +172,14 @@ def test_a_page_that_does_not_exist_is_explained(client, seeded, lang, page, mes
 
 
 def test_the_comparison_charts_a_page_of_areas_in_chart_order(client, seeded):
-    add_countries(services.COMPARE_AREAS_PER_PAGE + 1)  # with the seed's 9 areas: two pages
+    add_countries(comparison.COMPARE_AREAS_PER_PAGE + 1)  # with the seed's 9 areas: two pages
     first = client.get("/en/compare/firm_share/data.json").json()
     second = client.get("/en/compare/firm_share/data.json?page=2").json()
     assert first["pagination"]["pages"] == 2 and first["pagination"]["next"] == 2
     assert first["pagination"]["next_url"] == "/en/compare/firm_share/?year=latest&scope=all&page=2"
     first_areas = list(dict.fromkeys(f["area"]["code"] for f in first["figures"]))
     second_areas = list(dict.fromkeys(f["area"]["code"] for f in second["figures"]))
-    assert len(first_areas) == services.COMPARE_AREAS_PER_PAGE
+    assert len(first_areas) == comparison.COMPARE_AREAS_PER_PAGE
     assert not set(first_areas) & set(second_areas)
     total = Coverage.objects.filter(indicator__code="firm_share").values("area").distinct().count()
     assert len(first_areas) + len(second_areas) == total
@@ -245,7 +248,7 @@ def test_an_area_profile_shows_a_page_of_indicators(client, seeded):
             )
     first = client.get("/en/areas/JPN/data.json").json()
     second = client.get("/en/areas/JPN/data.json?page=2").json()
-    assert len(first["sections"]) == services.AREA_INDICATORS_PER_PAGE
+    assert len(first["sections"]) == pages.AREA_INDICATORS_PER_PAGE
     assert len(first["sections"]) + len(second["sections"]) == len(indicators)
     assert [s["indicator"]["code"] for s in first["sections"] + second["sections"]] == [i.code for i in indicators]
 
@@ -301,17 +304,18 @@ def test_a_source_lists_its_figures_a_page_at_a_time_and_a_quote_link_finds_its_
     add_countries(30, years=range(2017, 2021))  # 120 figures, all from the first source
     big = Source.objects.first()
     total = Observation.objects.published().filter(source=big).count()
-    assert total > services.SOURCE_FIGURES_PER_PAGE
+    assert total > pages.SOURCE_FIGURES_PER_PAGE
     url = f"/en/sources/{big.identifier}/"
     first = client.get(url).content.decode()
-    assert first.count('<li id="q-') == services.SOURCE_FIGURES_PER_PAGE
+    assert first.count('<li id="q-') == pages.SOURCE_FIGURES_PER_PAGE
     assert f'href="{url}?page=2" rel="next"' in first
     second = client.get(f"{url}?page=2").content.decode()
-    assert second.count('<li id="q-') == total - services.SOURCE_FIGURES_PER_PAGE
-    assert f'<ol class="quote-list" start="{services.SOURCE_FIGURES_PER_PAGE + 1}">' in second
+    assert second.count('<li id="q-') == total - pages.SOURCE_FIGURES_PER_PAGE
+    assert f'<ol class="quote-list" start="{pages.SOURCE_FIGURES_PER_PAGE + 1}">' in second
     # Every figure's "quote" link opens the page its quote is on.
-    last = Observation.objects.published().filter(source=big).order_by(*services.SOURCE_ORDER).last()
-    figure = services.figure_dict(last, "en")
+    last = Observation.objects.published().filter(source=big).order_by(*SOURCE_ORDER).last()
+    with translation.override("en"):
+        figure = figure_dict(figure_row(last))
     assert figure["source"]["quote_url"] == f"{url}?figure={last.pk}#q-{last.pk}"
     assert f'<li id="q-{last.pk}">' in client.get(f"{url}?figure={last.pk}").content.decode()
     assert f'<li id="q-{last.pk}">' not in first
@@ -326,7 +330,8 @@ def test_the_methodology_page_lists_only_real_definitions(client, seeded):
     # A figure whose definition columns were never filled (NULL, as bulk loads leave them) has none.
     add_countries(5)
     Observation.objects.filter(definition_en="").update(definition_en=None)
-    data = services.about_data("en")
+    with translation.override("en"):
+        data = pages.about_page()
     assert data["definitions"] and all(d["definition"] for d in data["definitions"])
     assert {d["area"]["code"] for d in data["definitions"]} <= {"IRN", "JPN", "KOR", "EU25", "IND", "SGP", "TWN"}
 

@@ -5,6 +5,7 @@
 {{ year|year }}            1974 / ۱۹۷۴, or "year not stated"
 {{ "IR-02"|digits }}       digits of any text in the reader's digits
 {{ texts|lines }}          several texts, escaped, one per line (<br> between them)
+{{ text|json_text_script:"id" }}  JSON text already serialised (the chart), as json_script would
 {% language_url "fa" %}    this page (and its query string) in Persian
 """
 
@@ -12,14 +13,17 @@ import re
 
 from django import template
 from django.urls import translate_url
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..formatting import format_number, format_year, localize_digits
+from ..formatting import format_number, format_year
+from ..text import local_digits
 
 register = template.Library()
 
 _LANGUAGE_PREFIX = re.compile(r"^/(en|ar|fa)(/|$)")
+# What json_script escapes, so that the JSON cannot close the <script> element it sits in.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -36,13 +40,20 @@ def lines(texts):
 
 
 @register.filter
+def json_text_script(text, element_id):
+    """Like Django's json_script, for JSON text serialised already (the chart, by plotly)."""
+    escaped = mark_safe(str(text).translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 (escaped above)
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, escaped)
+
+
+@register.filter
 def year(value):
     return format_year(value)
 
 
 @register.filter
 def digits(value):
-    return localize_digits(value)
+    return local_digits(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from countries.models import Area
-from indicators.charts import MODEBAR_STRINGS
+from indicators.chart_page import MODEBAR_STRINGS
 from indicators.models import Observation
 
 from .helpers import (
@@ -135,7 +135,7 @@ def test_compare_chart_bars_match_the_database(page):
 
 
 MODEBAR_BUTTONS = {
-    # selector -> plotly.js's English title (charts.MODEBAR_STRINGS translates them)
+    # selector -> plotly.js's English title (chart_page.MODEBAR_STRINGS translates them)
     '[data-attr="dragmode"][data-val="zoom"]': "Zoom",
     '[data-attr="dragmode"][data-val="pan"]': "Pan",
     '[data-attr="zoom"][data-val="in"]': "Zoom in",

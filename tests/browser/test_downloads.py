@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import translation
 
-from indicators import charts, png
+from indicators import browser, chart_page, charts
 
 from .conftest import SCREENSHOTS
 from .helpers import (
@@ -39,7 +39,7 @@ def stop_the_png_browser_afterwards():
     # The server's PNG renderer keeps a Chromium per process: close it while pytest's log streams
     # are still open (at interpreter exit its watchdog would log into closed files).
     yield
-    png.stop_browser()
+    browser.stop_browser()
 
 
 # view -> (page, JSON twin)
@@ -126,7 +126,7 @@ def test_download_png_is_an_image_of_the_chart(page, lang, view):
     # The modebar's camera downloads the same image.
     page.locator("#chart .nsewdrag").hover()
     with translation.override(lang):
-        camera_title = str(charts.MODEBAR_STRINGS["Download plot as a PNG"])
+        camera_title = str(chart_page.MODEBAR_STRINGS["Download plot as a PNG"])
     camera = page.locator(f'#chart .modebar-btn[data-title="{camera_title}"]')
     assert camera.count() == 1, "no PNG button in the modebar"
     _file, camera_data = download(page, camera)

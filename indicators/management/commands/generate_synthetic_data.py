@@ -14,8 +14,8 @@ from django.utils import translation
 from django_countries import countries as country_registry
 
 from countries.models import Area
-from indicators.cache import bump_data_version
-from indicators.models import Coverage, Indicator, Observation, Source
+from indicators.models import Indicator, Observation, Source
+from indicators.writes import figures_changed
 
 SYNTHETIC_SOURCE = "synthetic:benchmark"
 BATCH = 5000
@@ -45,8 +45,7 @@ class Command(BaseCommand):
             area_list = self._areas(areas)
             indicator_list = self._indicators(indicators)
             created = self._observations(rng, source, area_list, indicator_list, years)
-            Coverage.objects.refresh()  # bulk_create sends no signals
-        bump_data_version()
+            figures_changed()  # bulk_create sends no signals: recount all of the coverage
         self.stdout.write(
             f"{created} synthetic observations "
             f"({len(area_list)} areas × {len(indicator_list)} indicators × {years} years)"

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from indicators.cache import bump_data_version
 from indicators.models import Coverage
+from indicators.writes import figures_changed
 
 
 class Command(BaseCommand):
@@ -11,6 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        Coverage.objects.refresh()
-        bump_data_version()
+        figures_changed()  # outside a transaction: the data version is bumped at once
         self.stdout.write(f"Coverage recounted: {Coverage.objects.count()} indicator × area cells.")

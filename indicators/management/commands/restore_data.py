@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from countries.models import Area
-from indicators.cache import bump_data_version
-from indicators.models import Coverage, Observation
+from indicators.models import Observation
+from indicators.writes import figures_changed
 
 
 class Command(BaseCommand):
@@ -20,6 +20,5 @@ class Command(BaseCommand):
             raise CommandError("The database is not empty. Restore into a new, migrated database.")
         with transaction.atomic():
             call_command("loaddata", file, verbosity=0)
-            Coverage.objects.refresh()  # loaddata's raw saves leave the summary to us
-        bump_data_version()
+            figures_changed()  # loaddata's raw saves leave the summary to us: recount all of it
         self.stdout.write(f"Restored {Observation.objects.count()} observations from {file}")

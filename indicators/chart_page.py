@@ -1,0 +1,63 @@
+"""What a chart page gives plotly.js beside the figure (``indicators.charts``): its config, the
+modebar's texts in the page's language, and both serialised once for the page."""
+
+from django.utils.translation import gettext_lazy
+from plotly.io.json import to_json_plotly
+
+from .text import current_lang
+
+# The modebar's texts, keyed by plotly.js's English strings (plotly-basic.js); the values go
+# through gettext so that translations live in the .po files with the rest of the interface.
+MODEBAR_STRINGS = {
+    "Autoscale": gettext_lazy("Autoscale"),
+    "Box Select": gettext_lazy("Box Select"),
+    "Compare data on hover": gettext_lazy("Compare data on hover"),
+    "Double-click on legend to isolate one trace": gettext_lazy("Double-click on legend to isolate one trace"),
+    "Double-click to zoom back out": gettext_lazy("Double-click to zoom back out"),
+    "Download plot as a PNG": gettext_lazy("Download plot as a PNG"),
+    "Download plot": gettext_lazy("Download plot"),
+    "Image download succeeded": gettext_lazy("Image download succeeded"),
+    "Lasso Select": gettext_lazy("Lasso Select"),
+    "Pan": gettext_lazy("Pan"),
+    "Preparing image - this may take a few seconds": gettext_lazy("Preparing image - this may take a few seconds"),
+    "Produced with Plotly.js": gettext_lazy("Produced with Plotly.js"),
+    "Reset axes": gettext_lazy("Reset axes"),
+    "Reset": gettext_lazy("Reset"),
+    "Show closest data on hover": gettext_lazy("Show closest data on hover"),
+    "Sorry, there was a problem downloading your image!": gettext_lazy(
+        "Sorry, there was a problem downloading your image!"
+    ),
+    "Toggle Spike Lines": gettext_lazy("Toggle Spike Lines"),
+    "Zoom in": gettext_lazy("Zoom in"),
+    "Zoom out": gettext_lazy("Zoom out"),
+    "Zoom": gettext_lazy("Zoom"),
+}
+
+
+def chart_config(filename="smedash-chart"):
+    """plotly.js config: the page's locale (registered by chart.js), no logo, no selection tools.
+
+    plotly.js's own "Download plot as a PNG" is removed: it draws in the visitor's browser, which
+    ignores the page's web font (Vazirmatn). chart.js puts a camera button in its place that
+    downloads the server's image (the page's "Download PNG" link, ``chart.png``).
+    """
+    return {
+        "locale": current_lang(),
+        "displaylogo": False,
+        "responsive": True,
+        # sendChartToCloud would post the chart to another host: never offered.
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toggleSpikelines", "sendChartToCloud", "toImage"],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def figure_json(fig, filename="smedash-chart"):
+    """The figure and its config as JSON text ({data, layout, config}) for the page, serialised
+    once, by plotly's own encoder (it knows numpy arrays; Django's does not)."""
+    payload = fig.to_plotly_json()
+    return to_json_plotly({"data": payload["data"], "layout": payload["layout"], "config": chart_config(filename)})
+
+
+def modebar_locale():
+    """The plotly.js locale dictionary of the modebar, in the active language."""
+    return {"name": current_lang(), "dictionary": {key: str(value) for key, value in MODEBAR_STRINGS.items()}}

@@ -1,0 +1,171 @@
+"""The comparison page: one indicator across areas, a page of areas at a time, in the active
+language. Reads come from ``selectors``; figures are shaped by ``presenters`` and flagged and
+grouped by ``flags``.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .flags import flag_figures, flag_legend, group_by_area_kind
+from .formatting import format_number, format_year
+from .models import Observation
+from .params import MAX_MESSAGES, SCOPE_ALL, YEAR_ALL, YEAR_LATEST, QueryError
+from .presenters import (
+    GROUP_LABELS,
+    GROUP_ORDER,
+    NotFound,
+    export_links,
+    figure_dict,
+    file_stem,
+    indicator_dict,
+    last_changed,
+    paginate,
+    sources_of,
+    url,
+)
+from .selectors import (
+    area_names,
+    comparison_candidates,
+    coverage,
+    figures_by_ids,
+    indicator_by_code,
+    indicators,
+    years_of,
+)
+from .text import direction
+
+COMPARE_AREAS_PER_PAGE = 12  # areas on one comparison chart
+AREA_CHOICES_OPEN = 30  # up to this many areas, the comparison's list of areas starts unfolded
+Qualifier = Observation.Qualifier
+
+
+def compare_page(indicator_code, params):
+    """One indicator across areas: the figures to chart (grouped by kind of area, in chart order),
+    those not charted, sources, flags, notices and the choices for the form.
+
+    Raises NotFound for an unknown indicator and QueryError for unknown area codes or a page
+    past the last.
+    """
+    indicator = indicator_by_code(indicator_code)
+    if indicator is None:
+        raise NotFound(_("There is no indicator with the code “%(code)s”.") % {"code": indicator_code[:40]})
+    # Only codes, kinds and names are needed of every area (for the form and the chart's order).
+    all_areas = {area.code: area for area in area_names()}
+    unknown = [code for code in params.areas if code not in all_areas]
+    if unknown:
+        messages = [_("There is no area with the code “%(code)s”.") % {"code": code} for code in unknown]
+        raise QueryError(messages[:MAX_MESSAGES], parameter="areas")
+    areas_by_id = {area.id: area for area in all_areas.values()}
+    available = {areas_by_id[cell.area_id].code for cell in coverage(indicator_id=indicator.id)}
+
+    rows = comparison_candidates(
+        indicator.id,
+        [all_areas[code].id for code in params.areas],
+        year=params.year if params.year not in (YEAR_LATEST, YEAR_ALL) else None,
+        scope=None if params.scope == SCOPE_ALL else params.scope,
+        latest=params.year == YEAR_LATEST,
+    )
+    page_url = url("compare", indicator.code)
+    page_ids, pagination = paginate(
+        _chart_order(rows, areas_by_id),
+        params.page,
+        COMPARE_AREAS_PER_PAGE,
+        lambda n: f"{page_url}?{params.as_query(page=n)}",
+    )
+    # Only the page's figures are read in full. Figures the source garbles (few) are listed on
+    # every page: they are not drawn, so they have no place in the chart's order.
+    wanted = [pk for pk, area_id, _v, qualifier in rows if qualifier == Qualifier.UNCLEAR or area_id in set(page_ids)]
+    figures = [figure_dict(row) for row in figures_by_ids(wanted)]
+    charted = [f for f in figures if f["charted"]]
+    not_charted = [f for f in figures if not f["charted"]]
+    flag_figures(charted + not_charted)
+    groups = group_by_area_kind(charted)
+    ordered = [f for group in groups for f in group["figures"]]
+    query = params.as_query()
+    return {
+        "kind": "compare",
+        "dir": direction(),
+        "indicator": indicator_dict(indicator),
+        "params": params.as_dict(),
+        "query": query,
+        "params_label": params_label(params),
+        "groups": groups,
+        "figures": ordered,
+        "not_charted": not_charted,
+        "pagination": pagination,
+        "sources": sources_of(ordered + not_charted),
+        "flag_legend": flag_legend(ordered + not_charted),
+        "notices": _notices(ordered, not_charted, [all_areas[c] for c in params.areas if c not in available]),
+        "choices": _choices(indicator, params, all_areas, available),
+        **export_links("compare", indicator.code, query=query),
+        "last_changed": last_changed(ordered + not_charted),
+        "file_name": file_stem([indicator.name, *(all_areas[c].name for c in params.areas)]),
+        "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
+    }
+
+
+def _chart_order(rows, areas_by_id):
+    """The ids of the areas with charted figures, in chart order: by kind, then by their highest
+    value, then by name."""
+    top = {}
+    for _pk, area_id, value, qualifier in rows:
+        if qualifier != Qualifier.UNCLEAR:
+            top[area_id] = max(top.get(area_id, value), value)
+    return sorted(top, key=lambda i: (GROUP_ORDER.index(areas_by_id[i].kind), -top[i], areas_by_id[i].name))
+
+
+def _notices(ordered, not_charted, missing):
+    notices = [_("There is no published figure for %(area)s on this indicator.") % {"area": a.name} for a in missing]
+    if not ordered and not not_charted:
+        notices.append(_("No published figure matches this choice."))
+    if len({f["year"] for f in ordered if f["year"] is not None}) > 1:
+        notices.append(_("The figures are from different years: compare them with care."))
+    if len({f["scope"] for f in ordered}) > 1:
+        notices.append(_("The figures cover different scopes (the whole economy, or industry only)."))
+    if any(f["year"] is None for f in ordered):
+        notices.append(_("Some figures have no year in their source."))
+    return notices
+
+
+def _choices(indicator, params, all_areas, available):
+    """What the comparison's form offers: indicators, areas by kind, years and scopes."""
+    area_choices = []
+    for kind in GROUP_ORDER:
+        areas = sorted((a for c, a in all_areas.items() if c in available and a.kind == kind), key=lambda a: a.name)
+        if areas:
+            area_choices.append(
+                {
+                    "kind": kind,
+                    "label": str(GROUP_LABELS[kind]),
+                    "areas": [{"code": a.code, "name": a.name, "selected": a.code in params.areas} for a in areas],
+                }
+            )
+    if params.areas:
+        summary = ngettext(
+            "Choose areas (%(count)s of %(total)s ticked)",
+            "Choose areas (%(count)s of %(total)s ticked)",
+            len(params.areas),
+        ) % {"count": format_number(len(params.areas)), "total": format_number(len(available))}
+    else:
+        summary = _("Choose areas")
+    return {
+        "indicators": [{"code": i.code, "name": i.name, "selected": i.id == indicator.id} for i in indicators()],
+        "areas": area_choices,
+        # A long list of areas starts folded, so that the chart is not pushed out of sight.
+        "areas_open": len(available) <= AREA_CHOICES_OPEN,
+        "areas_summary": summary,
+        "years": [{"value": y, "label": format_year(y)} for y in years_of(indicator.id)],
+        "scopes": [{"value": value, "label": str(label)} for value, label in Observation.Scope.choices],
+    }
+
+
+def params_label(params):
+    """The filters in words, for the chart's subtitle."""
+    if params.year == YEAR_LATEST:
+        year = _("latest year available")
+    elif params.year == YEAR_ALL:
+        year = _("all years")
+    else:
+        year = format_year(params.year)
+    scope = _("all scopes") if params.scope == SCOPE_ALL else str(Observation.Scope(params.scope).label)
+    return f"{year} · {scope}"

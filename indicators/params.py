@@ -1,0 +1,181 @@
+"""Input: the query parameters of the public pages, read by Django forms.
+
+Every form here is bound to ``request.GET``; ``read(FormClass, query)`` returns its cleaned data
+or raises ``QueryError``, the one error type of a bad query, whose messages are in the active
+language and ready to show. The API's filters (``indicators.api``) and the image sizes
+(``indicators.image_views``) raise the same error.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from countries.models import AREA_CODE_RE
+
+from .formatting import format_number
+from .models import EARLIEST_YEAR, LATEST_YEAR, Observation
+from .numbers import NumberFormatError, parse_year
+from .text import latin_digits
+
+MAX_AREAS = 60  # more codes than areas could sensibly be compared: a mistake or an abuse
+MAX_AREAS_PARAM_LENGTH = 1000
+MAX_MESSAGES = 5  # complaints about wrong area codes: the first few say enough
+MAX_PAGE = 9999
+YEAR_LATEST = "latest"
+YEAR_ALL = "all"
+SCOPE_ALL = "all"
+
+
+class QueryError(ValueError):
+    """Bad query parameters; ``messages`` are in the active language, ready to show.
+    ``parameter`` names the first parameter at fault, when one is."""
+
+    def __init__(self, messages, parameter=None):
+        self.messages = [str(m) for m in messages]
+        self.parameter = parameter
+        super().__init__("; ".join(self.messages))
+
+
+def read(form_class, query, **kwargs):
+    """The cleaned data of ``form_class`` bound to ``query``; raises QueryError."""
+    form = form_class(query, **kwargs)
+    if not form.is_valid():
+        fields = list(form.errors)
+        messages = [message for field in fields for message in form.errors[field]]
+        raise QueryError(messages, parameter=fields[0] if fields[0] != "__all__" else None)
+    return form.cleaned_data
+
+
+class MultiValueInput(forms.MultipleHiddenInput):
+    """Every value of a repeated parameter (``areas=IRN&areas=JPN``), as the area picker sends."""
+
+
+class AreaCodesField(forms.Field):
+    """Area codes, repeated or comma-separated (``areas=IRN,JPN``), as people write them: upper
+    case, without repeats, in the order given."""
+
+    widget = MultiValueInput
+
+    def to_python(self, value):
+        chunks = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if sum(len(str(chunk)) for chunk in chunks) > MAX_AREAS_PARAM_LENGTH:
+            raise forms.ValidationError(self._too_many())
+        codes, errors = [], []
+        for chunk in chunks:
+            for code in str(chunk).split(","):
+                code = code.strip().upper()
+                if not code or code in codes:
+                    continue
+                if not AREA_CODE_RE.fullmatch(code):
+                    if len(errors) < MAX_MESSAGES:
+                        errors.append(_("“%(code)s” is not an area code.") % {"code": code[:20]})
+                    continue
+                codes.append(code)
+        if len(codes) > MAX_AREAS:
+            errors.append(self._too_many())
+        if errors:
+            raise forms.ValidationError(errors)
+        return tuple(codes)
+
+    @staticmethod
+    def _too_many():
+        return _("Too many areas were asked for: choose at most %(max)s.") % {"max": format_number(MAX_AREAS)}
+
+
+class YearChoiceField(forms.Field):
+    """ "latest" (the default), "all", or a Gregorian year in any digits."""
+
+    def to_python(self, value):
+        text = (value or YEAR_LATEST).strip().lower()
+        if text in (YEAR_LATEST, YEAR_ALL):
+            return text
+        try:
+            year = parse_year(text)
+        except NumberFormatError:
+            year = None
+        if year is None or not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                _("“%(year)s” is not a year: choose a year, “latest” or “all”.") % {"year": text[:20]}
+            )
+        return year
+
+
+class ScopeField(forms.Field):
+    def to_python(self, value):
+        scope = (value or SCOPE_ALL).strip().lower()
+        if scope != SCOPE_ALL and scope not in Observation.Scope.values:
+            raise forms.ValidationError(_("“%(scope)s” is not a scope.") % {"scope": scope[:20]})
+        return scope
+
+
+class PageField(forms.Field):
+    """A page number from 1 (the default), in any digits."""
+
+    def to_python(self, value):
+        text = (value or "1").strip()
+        digits = latin_digits(text)
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 4 and int(digits) >= 1):
+            raise forms.ValidationError(_("“%(page)s” is not a page number.") % {"page": text[:20]})
+        return int(digits)
+
+
+class FigureField(forms.Field):
+    """An observation id (a source page's ``figure``), or None."""
+
+    def to_python(self, value):
+        text = (value or "").strip()
+        if not text:
+            return None
+        if not text.isascii() or not text.isdigit() or len(text) > 12:
+            raise forms.ValidationError(_("“%(figure)s” is not a figure number.") % {"figure": text[:20]})
+        return int(text)
+
+
+class PageForm(forms.Form):
+    """The overview and the area profile: which page."""
+
+    page = PageField(required=False)
+
+
+class SourcePageForm(PageForm):
+    """A source's quotes: a page, or the page a figure is on."""
+
+    figure = FigureField(required=False)
+
+
+class CompareForm(PageForm):
+    """The comparison of one indicator across areas."""
+
+    areas = AreaCodesField(required=False)
+    year = YearChoiceField(required=False)
+    scope = ScopeField(required=False)
+
+
+@dataclass(frozen=True)
+class CompareParams:
+    areas: tuple = ()  # upper-case area codes; empty means every area with a figure
+    year: object = YEAR_LATEST  # "latest", "all" or a Gregorian year (int)
+    scope: str = SCOPE_ALL
+    page: int = 1  # of the areas, a page at a time
+
+    @classmethod
+    def from_query(cls, query):
+        """Read ``areas``, ``year``, ``scope`` and ``page``; raises QueryError."""
+        return cls(**read(CompareForm, query))
+
+    def as_query(self, page=None):
+        """The query string that reproduces this view (areas as one comma-separated value)."""
+        query = {}
+        if self.areas:
+            query["areas"] = ",".join(self.areas)
+        query["year"] = str(self.year)
+        query["scope"] = self.scope
+        page = self.page if page is None else page
+        if page > 1:
+            query["page"] = str(page)
+        return urlencode(query, safe=",")  # areas=IRN,JPN, as people write it
+
+    def as_dict(self):
+        return {"areas": list(self.areas), "year": self.year, "scope": self.scope, "page": self.page}

@@ -1,0 +1,234 @@
+"""Presentation: rows from ``indicators.selectors`` turned into what a page shows, in the active
+language: names, labels, formatted numbers, addresses, file names and page links.
+
+The dicts made here are the pages' template context, the input of the charts and the chart
+exports, and (through ``exports.chart_json``, which keeps only the declared contract) the JSON
+twins. Page builders live in ``indicators.pages`` and ``indicators.comparison``; the rules that
+flag and label figures in ``indicators.flags``.
+"""
+
+import re
+from functools import lru_cache
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from countries.models import Area
+
+from .formatting import format_figure, format_number, format_year
+from .models import Indicator, Observation, Source
+from .numbers import NumberFormatError, parse_year
+from .params import QueryError
+from .text import current_lang, direction, plain_decimal
+
+# The order groups are shown in, and what a group is called: aggregates and regions are never
+# ranked among countries.
+GROUP_ORDER = [Area.Kind.COUNTRY, Area.Kind.AGGREGATE, Area.Kind.SUBNATIONAL]
+GROUP_LABELS = {
+    Area.Kind.COUNTRY: gettext_lazy("Countries"),
+    Area.Kind.AGGREGATE: gettext_lazy("Groups of countries"),
+    Area.Kind.SUBNATIONAL: gettext_lazy("Regions within a country"),
+}
+FILE_NAME_MAX = 120
+# Characters no file name may hold on common systems, direction marks (a name must not reorder
+# what follows it) and runs of spaces: replaced by one "-".
+_FILE_NAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\s\u200e\u200f\u202a-\u202e\u2066-\u2069]+')
+
+
+class NotFound(LookupError):
+    """What the address names does not exist; the message is in the active language."""
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+
+def url(name, *args, query=""):
+    address = _reverse(name, current_lang(), args, get_script_prefix())
+    return f"{address}?{query}" if query else address
+
+
+@lru_cache(maxsize=4096)
+def _reverse(name, lang, args, script_prefix):
+    # Addresses never change while the process runs (the script prefix is in the key): a page
+    # with a hundred figures asks for the same few of them again and again.
+    with translation.override(lang):
+        return reverse(name, args=args)
+
+
+def page_query(page):
+    return f"page={page}" if page > 1 else ""
+
+
+# --- rows as the pages show them ---------------------------------------------------------------
+
+
+def area_dict(area):
+    return {
+        "code": area.code,
+        "name": area.name,
+        "kind": area.kind,
+        "kind_label": str(Area.Kind(area.kind).label),
+        "parent": area.parent_code,
+        "url": url("area", area.code),
+    }
+
+
+def indicator_dict(indicator):
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "description": indicator.description,
+        "unit": indicator.unit,
+        "unit_label": str(Indicator.Unit(indicator.unit).label),
+        "is_share": indicator.unit == Indicator.Unit.PERCENT,
+        "url": url("compare", indicator.code),
+    }
+
+
+def source_dict(source):
+    return {
+        "identifier": source.identifier,
+        "title": source.title,
+        "url": url("source", source.identifier),
+        "language": source.language,
+        "language_label": str(Source.Language(source.language).label),
+        "dir": direction(source.language),
+        "kind": source.kind,
+        "kind_label": str(Source.Kind(source.kind).label),
+    }
+
+
+def figure_dict(row):
+    """One published figure, shaped for a table row, a bar and a JSON record."""
+    source = source_dict(row.source)
+    return {
+        "id": row.id,
+        "anchor": f"q-{row.id}",
+        "area": area_dict(row.area),
+        "indicator": {"code": row.indicator.code, "name": row.indicator.name, "unit": row.indicator.unit},
+        "value": float(row.value),
+        "value_text": plain_decimal(row.value),
+        "value_display": format_figure(row.value, row.indicator.unit, row.qualifier),
+        "qualifier": row.qualifier,
+        "qualifier_label": str(Observation.Qualifier(row.qualifier).label),
+        "year": row.year,
+        "year_display": format_year(row.year),
+        "year_as_written": row.year_as_written,
+        "year_calendar": row.year_calendar,
+        "year_calendar_label": str(Observation.Calendar(row.year_calendar).label),
+        "is_period": is_period(row),
+        "scope": row.scope,
+        "scope_label": str(Observation.Scope(row.scope).label),
+        "definition": row.definition,
+        "note": row.note,
+        "quote": row.quote,
+        "quote_lang": row.source.language,
+        "quote_dir": source["dir"],
+        "source": {
+            "identifier": source["identifier"],
+            "title": source["title"],
+            "url": source["url"],
+            "quote_url": f"{source['url']}?figure={row.id}#q-{row.id}",
+        },
+        "charted": row.qualifier != Observation.Qualifier.UNCLEAR,
+        "last_changed": row.last_changed.isoformat(),
+        "flags": [],
+        "label": row.area.name,
+        "label_detail": "",
+    }
+
+
+def is_period(row):
+    """A year filed for a period ('the ten years to 1392'): the year as written is not one year."""
+    if row.year is None or not row.year_as_written:
+        return False
+    try:
+        parse_year(row.year_as_written)
+    except NumberFormatError:
+        return True
+    return False
+
+
+def sources_of(figures):
+    """The sources of ``figures``, in order of first appearance, each with its figures' ids."""
+    seen = {}
+    for f in figures:
+        identifier = f["source"]["identifier"]
+        if identifier not in seen:
+            seen[identifier] = {**f["source"], "figures": []}
+        seen[identifier]["figures"].append(f["id"])
+    return list(seen.values())
+
+
+def last_changed(figures):
+    """The date (ISO) the newest of ``figures`` was last changed, or None when there is none."""
+    return max((f["last_changed"] for f in figures), default=None)
+
+
+def year_sort_key(f):
+    # Newest first; a figure with no year after the dated ones.
+    return (f["year"] is None, -(f["year"] or 0))
+
+
+def file_stem(parts, ascii_only=False):
+    """A download's file name (without extension) from its parts, in their own script: words
+    joined by "-", characters a file system refuses dropped, at most FILE_NAME_MAX characters.
+    ``ascii_only`` keeps letters, digits, "-" and "_" only (the fallback for old clients)."""
+    text = "-".join(str(part).strip() for part in parts if part and str(part).strip())
+    if ascii_only:
+        text = re.sub(r"[^A-Za-z0-9_-]+", "-", text)
+    text = _FILE_NAME_UNSAFE.sub("-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-.")[:FILE_NAME_MAX].rstrip("-.")
+    return text or "smedash"
+
+
+def export_links(name, *args, query=""):
+    """The addresses of a chart page and of its exports beside it."""
+    return {
+        "url": url(name, *args, query=query),
+        "json_url": url(f"{name}_json", *args, query=query),
+        "csv_url": url(f"{name}_csv", *args, query=query),
+        "png_url": url(f"{name}_png", *args, query=query),
+    }
+
+
+# --- pages of a long list --------------------------------------------------------------------------
+
+
+def paginate(items, page, per_page, url_for_page):
+    """(the items on ``page``, a dict describing the pages with their links). ``items`` is a
+    list or anything with count() and slicing; raises QueryError past the last page."""
+    paginator = Paginator(items, per_page)
+    try:
+        shown = paginator.page(page)
+    except (EmptyPage, PageNotAnInteger):
+        raise QueryError(
+            [
+                _("There is no page %(page)s: the last page is %(last)s.")
+                % {
+                    "page": format_number(page, grouping=False),
+                    "last": format_number(paginator.num_pages, grouping=False),
+                }
+            ],
+            parameter="page",
+        ) from None
+    objects = list(shown.object_list)
+    first = (page - 1) * per_page
+    pagination = {
+        "page": page,
+        "pages": paginator.num_pages,
+        "per_page": per_page,
+        "total": paginator.count,
+        "first": first + 1 if objects else 0,
+        "last": first + len(objects),
+        "previous": shown.previous_page_number() if shown.has_previous() else None,
+        "next": shown.next_page_number() if shown.has_next() else None,
+    }
+    numbers = {key: format_number(pagination[key], grouping=False) for key in ("first", "last")}
+    pagination["label"] = _("%(first)s–%(last)s of %(total)s") % {**numbers, "total": format_number(paginator.count)}
+    for key in ("previous", "next"):
+        pagination[f"{key}_url"] = url_for_page(pagination[key]) if pagination[key] else None
+    return objects, pagination
