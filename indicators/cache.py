@@ -2,8 +2,10 @@
 is kept with the data version it was built from, and used only while that is still the version.
 
 ``data_version()`` changes whenever the published data may have changed (``indicators.writes``
-bumps it after every commit that touches figures, areas, indicators or sources), so any change
-makes every cached thing stale at once, on every server sharing the cache (Redis).
+bumps it in every transaction that touches figures, areas, indicators or sources), so any change
+makes every cached thing stale at once, on every server sharing the cache (Redis). The number
+itself lives in the database (``models.DataVersion``); the cache holds a copy for VERSION_SECONDS
+only, so a change made while the cache could not be told is seen within seconds of its return.
 
 An entry is ``(version, value)`` under a key made of normalised parts only, not
 ``cache.get(key, version=…)``: a hit then costs one round trip (``get_many`` reads the version and
@@ -14,26 +16,28 @@ leaving it to fill the cache until it expires.
 import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 
+from .models import DataVersion
 from .text import current_lang
 
 VERSION_KEY = "smedash:data-version"
+VERSION_SECONDS = 5  # how long the cache's copy of the data version is trusted (SMEDASH_VERSION_SECONDS)
 PAGE_SECONDS = 600  # a page's data and a whole page; stale at the next data change anyway
 
 
 def data_version():
     version = cache.get(VERSION_KEY)
     if version is None:
-        version = timezone.now().timestamp()
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
+        version = DataVersion.current()
+        remember_data_version(version)
     return version
 
 
-def bump_data_version():
-    cache.set(VERSION_KEY, timezone.now().timestamp(), timeout=None)
+def remember_data_version(number):
+    """Give the cache the database's current number (a writer, after its commit)."""
+    cache.set(VERSION_KEY, number, getattr(settings, "SMEDASH_VERSION_SECONDS", VERSION_SECONDS))
 
 
 def cache_key(namespace, *parts):
@@ -70,13 +74,21 @@ def cached_response(view):
     """Mark a public page's 200 responses to be kept whole by smedash.middleware.PageCacheMiddleware.
 
     Only views so marked are ever kept: nothing on them depends on the visitor (no session, no
-    CSRF token, no message), only on the address, the host and the data.
+    CSRF token, no message), only on the address and the data. And only at a canonical address:
+    the one the page links to itself (``response.smedash_canonical``, a set of paths with their
+    queries, set by the view) or, where the view names none, the address without a query. The
+    same page spelled another way (``page=01``, ``year=LATEST``) is answered, not kept, so that
+    spellings cannot fill the cache.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response.smedash_keep = True
+        canonical = getattr(response, "smedash_canonical", None)
+        if canonical is None:
+            response.smedash_keep = not request.META.get("QUERY_STRING")
+        else:
+            response.smedash_keep = request.get_full_path() in canonical
         return response
 
     return wrapper

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -442,3 +443,39 @@ class Coverage(models.Model):
 
     def __str__(self):
         return f"{self.area} · {self.indicator}: {self.figures}"
+
+
+def _now_microseconds():
+    return int(timezone.now().timestamp() * 1_000_000)
+
+
+class DataVersion(models.Model):
+    """The number that changes whenever the published data may have changed: one row.
+
+    Kept in the database, with the data, and changed in the same transaction as the data, so
+    that a writer that cannot reach the cache (Redis down, or a command run without REDIS_URL)
+    still changes it; caches hold a copy for a few seconds only (indicators.cache). Numbers are
+    microseconds, always growing, so that a database restored or recreated never reuses one
+    that cached pages were kept under.
+    """
+
+    number = models.PositiveBigIntegerField(default=_now_microseconds)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="data_version_single_row", condition=Q(pk=1))]
+
+    def __str__(self):
+        return str(self.number)
+
+    @classmethod
+    def current(cls):
+        number = cls.objects.filter(pk=1).values_list("number", flat=True).first()
+        return number if number is not None else cls.objects.get_or_create(pk=1)[0].number
+
+    @classmethod
+    def bump(cls):
+        """The next number, in the caller's transaction: later than the last, and than now."""
+        with transaction.atomic():
+            if not cls.objects.filter(pk=1).update(number=Greatest(F("number") + 1, Value(_now_microseconds()))):
+                cls.objects.create(pk=1)
+            return cls.current()

@@ -133,7 +133,19 @@ class FigureField(forms.Field):
         return int(text)
 
 
-class PageForm(forms.Form):
+class QueryForm(forms.Form):
+    """A page's query: a parameter that takes one value must be given once (as the API says)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        for name, field in self.fields.items():
+            if getlist and not isinstance(field.widget, MultiValueInput) and len(getlist(name)) > 1:
+                self.add_error(name, _("Give the parameter %(name)s only once.") % {"name": name})
+        return cleaned
+
+
+class PageForm(QueryForm):
     """The overview and the area profile: which page."""
 
     page = PageField(required=False)

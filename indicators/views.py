@@ -13,6 +13,7 @@ the template shows the figure, the table and the quotes. ``data.json``, ``data.c
 from datetime import date
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -60,12 +61,25 @@ def _area(request, code):
         return _page("area", (code, 1), lambda: area_page(code, 1)), error.messages
 
 
+def absolute(request, path):
+    """A page's public address: SITE_URL (production) or, without it, this request's host."""
+    site = getattr(settings, "SITE_URL", "")
+    return f"{site.rstrip('/')}{path}" if site else request.build_absolute_uri(path)
+
+
+def _canonical(response, *addresses):
+    """Where the page may be kept whole: the addresses it gives itself (indicators.cache)."""
+    response.smedash_canonical = set(addresses)
+    return response
+
+
 @require_safe
 @cached_response
 def home(request):
     try:
         page = read(PageForm, request.GET)["page"]
-        return render(request, "indicators/home.html", {"data": _page("home", (page,), lambda: home_page(page))})
+        response = render(request, "indicators/home.html", {"data": _page("home", (page,), lambda: home_page(page))})
+        return _canonical(response, request.path if page == 1 else f"{request.path}?page={page}")
     except QueryError as error:
         context = {"data": _page("home", (1,), lambda: home_page(1)), "errors": error.messages}
         return render(request, "indicators/home.html", context, status=400)
@@ -108,8 +122,20 @@ def _chart_page(request, template, data, errors, build_chart, name, context=None
     if data["figures"]:
         context["chart_json"] = chart_page.figure_json(build_chart(data), f"smedash-{name}")
         context["plotly_locale"] = chart_page.modebar_locale()
-        context["share_url"] = request.build_absolute_uri(data["url"])
-    return render(request, template, context)
+        context["share_url"] = absolute(request, data["url"])
+    return _canonical(render(request, template, context), *_addresses(data["url"]))
+
+
+def _addresses(url):
+    """A chart page's own address, and the same with default parameters left out (``?areas=IRN``
+    for ``?areas=IRN&year=latest&scope=all``), as people write it."""
+    path, _sep, query = url.partition("?")
+    parts = query.split("&") if query else []
+    addresses = set()
+    for omit in ((), ("year=latest",), ("scope=all",), ("year=latest", "scope=all")):
+        kept = [part for part in parts if part not in omit]
+        addresses.add(f"{path}?{'&'.join(kept)}" if kept else path)
+    return addresses
 
 
 @require_safe
@@ -125,7 +151,8 @@ def source(request, identifier):
         query = read(SourcePageForm, request.GET)
         page, figure = query["page"], query["figure"]
         data = _page("source", (identifier, page, figure), lambda: source_page(identifier, page, figure))
-        return render(request, "indicators/source.html", {"data": data})
+        response = render(request, "indicators/source.html", {"data": data})
+        return _canonical(response, request.path if page == 1 else f"{request.path}?page={page}")
     except QueryError as error:
         context = {"data": _page("source", (identifier, 1, None), lambda: source_page(identifier, 1))}
         return render(request, "indicators/source.html", {**context, "errors": error.messages}, status=400)
@@ -184,7 +211,8 @@ def _json_twin(load, request, code):
     if errors:
         return JsonResponse({"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False})
     # Not indented: json.dumps only uses its fast C encoder without ``indent``.
-    return JsonResponse(exports.chart_json(data), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(exports.chart_json(data), json_dumps_params={"ensure_ascii": False})
+    return _canonical(response, *_addresses(data["json_url"]))
 
 
 def _plain(messages, status):
@@ -204,7 +232,7 @@ def _png(request, data, errors, build_chart):
     page is; the sources are in the figure's own notes."""
     if errors:
         return _plain(errors, 400)
-    page_url = request.build_absolute_uri(data["url"])
+    page_url = absolute(request, data["url"])
     changed = date.fromisoformat(data["last_changed"]) if data["last_changed"] else None
 
     def build(size):

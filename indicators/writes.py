@@ -1,6 +1,6 @@
-"""The one way changes to the data reach the public: recount the coverage summary, then bump the
-data version once the transaction commits (after the commit, so that a reader who misses the
-cache already sees the new rows).
+"""The one way changes to the data reach the public: recount the coverage summary and bump the
+data version (``models.DataVersion``) in the writer's transaction, then tell the cache once it
+commits (after the commit, so that a reader who misses the cache already sees the new rows).
 
 Single saves and deletes come through the model signals connected here; bulk writers (admin
 actions, the import, restore, synthetic data, the refresh command) send no signals and call
@@ -12,19 +12,26 @@ from django.db.models.signals import post_delete, post_save
 
 from countries.models import Area
 
-from .cache import bump_data_version
-from .models import Coverage, Indicator, Observation, Source
+from .cache import remember_data_version
+from .models import Coverage, DataVersion, Indicator, Observation, Source
+
+
+def bump_data_version():
+    """A new data version in the caller's transaction (at once outside one); the cache learns it
+    after the commit. Should the cache not hear of it, its copy expires within seconds."""
+    number = DataVersion.bump()
+    transaction.on_commit(lambda: remember_data_version(number))
 
 
 def figures_changed(observations=None):
     """Figures were added, changed, published, unpublished or deleted: recount the coverage of
-    their cells (of every cell with ``None``) in the caller's transaction, and bump the data
-    version after it commits (at once outside a transaction)."""
+    their cells (of every cell with ``None``) and bump the data version, in the caller's
+    transaction."""
     if observations is None:
         Coverage.objects.refresh()
     else:
         Coverage.objects.refresh_for(observations)
-    transaction.on_commit(bump_data_version)
+    bump_data_version()
 
 
 def _observation_saved(sender, instance, raw=False, **kwargs):
@@ -32,8 +39,9 @@ def _observation_saved(sender, instance, raw=False, **kwargs):
         figures_changed([instance])
 
 
-def _other_data_saved(sender, **kwargs):
-    transaction.on_commit(bump_data_version)
+def _other_data_saved(sender, raw=False, **kwargs):
+    if not raw:  # loaddata: restore_data bumps once at the end
+        bump_data_version()
 
 
 def connect_signals():

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
@@ -51,9 +52,10 @@ def _page_key(request):
         # Too many fields: not kept. The view reads the query again, after LocaleMiddleware, so
         # that the 400 comes in the page's language.
         return None
-    # The host: pages show their own absolute address. The path and query carry the language
-    # (/en/, /ar/, /fa/) and the whole selection.
-    return cache_key("response", request.get_host(), request.get_full_path())
+    # The path and query carry the language (/en/, /ar/, /fa/) and the whole selection. Pages
+    # show their own absolute address: from SITE_URL when it is set (production), else from the
+    # request's host, which is then part of the key.
+    return cache_key("response", getattr(settings, "SITE_URL", "") or request.get_host(), request.get_full_path())
 
 
 class PageCacheMiddleware:
