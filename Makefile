@@ -67,7 +67,7 @@ format: install
 # Override any of these on the command line or in the environment.
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smedash
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
-PROD_ENV = DEBUG=0 DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL)
+PROD_ENV = DEBUG=0 SMEDASH_DEV_SECRET=1 DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL)
 
 serve-prod: install assets messages
 	@db=$$(echo "$(PROD_DATABASE_URL)" | sed 's|.*/||'); \

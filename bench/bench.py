@@ -79,6 +79,7 @@ def env_for(database, **extra):
         **os.environ,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "DEBUG": "0",
+        "SMEDASH_DEV_SECRET": "1",  # the development key in var/: a benchmark, not a deployment
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_SETTINGS_MODULE": "smedash.settings",
         **extra,

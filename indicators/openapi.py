@@ -1,126 +1,142 @@
-"""The OpenAPI 3 description of /api/v1/, built from the models' choices so enums stay true.
+"""The OpenAPI 3.1 description of /api/v1/, generated from what the API itself declares.
 
-Developer documentation, in English like the parameter names it describes. A test checks that
-every route of api_urls is described and that each path lists exactly the parameters its view
-accepts.
+- Paths: every route of ``indicators.api_urls``; a route without a description below is an error.
+- Parameters: the fields of each view's form (``indicators.api``), the very ones that validate
+  the query: names, types, enums (codes from the database for area, indicator and source),
+  minimum, maximum and defaults cannot drift from what is accepted.
+- Responses: the enums of the answers come from the models' choices.
+
+Developer documentation, in English like the parameter names it describes. Schemathesis runs
+against it (tests/test_openapi_schemathesis.py) with every check.
 """
+
+from dataclasses import dataclass
+
+from django.urls import reverse
 
 from countries.models import Area
 
-from . import exports
-from .models import EARLIEST_YEAR, Indicator, Observation, Source
-
-API_VERSION = "1.0.0"
+from . import api, api_urls, exports
+from .models import Indicator, Observation, Source
 
 
-def _string(description, **extra):
-    return {"type": "string", "description": description, **extra}
-
-
-def _parameter(name, description, schema, **extra):
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema, **extra}
-
-
-def _codes(name, description):
-    return _parameter(
-        name,
-        description + " Several codes: comma-separated, or the parameter repeated. An unknown code is a 400.",
-        {"type": "array", "items": {"type": "string"}},
-        style="form",
-        explode=False,
-    )
-
-
-LANG = _parameter(
-    "lang",
-    "Language of names, descriptions, notes and definitions (quotes stay in the source's language).",
-    {"type": "string", "enum": list(exports.EXPORT_LANGUAGES), "default": "en"},
-)
-
-
-def _parameters():
-    return {
-        "lang": LANG,
-        "kind": _codes("kind", f"Area kinds: {', '.join(Area.Kind.values)}."),
-        "area": _codes("area", "Area codes (IRN, JPN, EU25, IR-02); case does not matter."),
-        "indicator": _codes("indicator", "Indicator codes (firm_share, employment_share…)."),
-        "source": _codes("source", "Source identifiers (001_e2e29c5eae0b9509.txt)."),
-        "scope": _codes("scope", f"Scopes: {', '.join(Observation.Scope.values)}."),
-        "year_from": _parameter(
-            "year_from",
-            "First Gregorian year, inclusive. A year filter leaves out figures whose source states no year.",
-            {"type": "integer", "minimum": EARLIEST_YEAR, "maximum": 2100},
-        ),
-        "year_to": _parameter(
-            "year_to",
-            "Last Gregorian year, inclusive; not before year_from.",
-            {"type": "integer", "minimum": EARLIEST_YEAR, "maximum": 2100},
-        ),
-        "limit": _parameter(
-            "limit",
-            "Page size. Larger values are capped at 1000.",
-            {"type": "integer", "minimum": 1, "default": 100, "maximum": 1000},
-        ),
-        "offset": _parameter("offset", "Number of results to skip.", {"type": "integer", "minimum": 0, "default": 0}),
-    }
+@dataclass(frozen=True)
+class Operation:
+    tag: str
+    summary: str
+    description: str
+    content: dict  # media type -> {"schema": …} of the 200 answer
 
 
 def _ref(name):
     return {"$ref": f"#/components/{name}"}
 
 
+def _json(schema_name):
+    return {"application/json": {"schema": _ref(f"schemas/{schema_name}")}}
+
+
+def _file(media_type):
+    return {media_type: {"schema": {"type": "string", "format": "binary"}}}
+
+
+# What each route of api_urls is, by its name.
+OPERATIONS = {
+    "areas": Operation("data", "Areas", "Countries, groups of countries and regions.", _json("AreaList")),
+    "indicators": Operation("data", "Indicators", "What is measured, with its unit.", _json("IndicatorList")),
+    "sources": Operation(
+        "data", "Sources", "The documents figures are taken from, including those that give none.", _json("SourceList")
+    ),
+    "observations": Operation(
+        "data",
+        "Observations",
+        "Published figures, in a fixed order (source, area, indicator, year), a page at a time.",
+        _json("ObservationPage"),
+    ),
+    "openapi": Operation(
+        "data",
+        "This description",
+        "The OpenAPI 3.1 document of /api/v1/.",
+        {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}}},
+    ),
+    "download_csv": Operation(
+        "downloads",
+        "Every published observation as CSV",
+        "UTF-8 with a byte-order mark (Excel), cells that would run as formulas prefixed with '.",
+        {"text/csv": {"schema": {"type": "string"}}},
+    ),
+    "download_json": Operation(
+        "downloads",
+        "Every published observation as JSON",
+        "One JSON object: the contract version, the columns, the count and the observations; text unchanged.",
+        _json("ObservationDownload"),
+    ),
+    "download_xlsx": Operation(
+        "downloads",
+        "Every published observation as XLSX",
+        "One sheet; years and values as numbers; right-to-left for ar and fa; no formulas.",
+        _file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ),
+}
+
+
+def parameter(name, field):
+    """The OpenAPI parameter of one field of a view's form."""
+    schema = field.schema()
+    described = {"name": name, "in": "query", "required": False, "description": field.help_text, "schema": schema}
+    if schema["type"] == "array":
+        described.update(style="form", explode=False)
+    return described
+
+
+def operation(route_name, form_class):
+    described = OPERATIONS[route_name]
+    responses = {
+        "200": {"description": "OK", "content": described.content},
+        "400": _ref("responses/BadParameter"),
+    }
+    if described.tag == "downloads":
+        responses["200"]["description"] = "smedash-observations[-{lang}].<format>, as an attachment."
+        responses["429"] = {"description": "Too many downloads from this address in a minute."}
+    return {
+        "get": {
+            "tags": [described.tag],
+            "summary": described.summary,
+            "description": described.description,
+            "operationId": route_name,
+            "parameters": [parameter(name, field) for name, field in form_class.base_fields.items()],
+            "responses": responses,
+        }
+    }
+
+
+def _string(description, **extra):
+    return {"type": "string", "description": description, **extra}
+
+
+VERSION_FIELD = {
+    "type": "integer",
+    "const": api.VERSION,
+    "description": "Version of this contract (the fields of the answers and the meaning of the parameters). "
+    "It changes only with a new address (/api/v2/); fields may be added without a change.",
+}
+
+
 def _list_of(schema):
     return {
         "type": "object",
-        "required": ["count", "results"],
-        "properties": {"count": {"type": "integer"}, "results": {"type": "array", "items": _ref(f"schemas/{schema}")}},
+        "required": ["version", "count", "results"],
+        "properties": {
+            "version": VERSION_FIELD,
+            "count": {"type": "integer", "minimum": 0},
+            "results": {"type": "array", "items": _ref(f"schemas/{schema}")},
+        },
     }
 
 
-def _json_get(summary, description, parameters, schema, *, tag="data"):
+def _record_properties():
+    """The columns of the export, as in /api/v1/observations and the downloads."""
     return {
-        "get": {
-            "tags": [tag],
-            "summary": summary,
-            "description": description,
-            "parameters": [_ref(f"parameters/{name}") for name in parameters],
-            "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": schema}}},
-                "400": _ref("responses/BadParameter"),
-            },
-        }
-    }
-
-
-def _download(fmt, media_type, description):
-    return {
-        "get": {
-            "tags": ["downloads"],
-            "summary": f"Every published observation as {fmt.upper()}",
-            "description": description,
-            "parameters": [
-                _parameter(
-                    "lang",
-                    "Adds area_name, indicator_name and source_title in this language, and translates note and "
-                    "definition. Without it: English notes and no name columns.",
-                    {"type": "string", "enum": list(exports.EXPORT_LANGUAGES)},
-                )
-            ],
-            "responses": {
-                "200": {
-                    "description": f"smedash-observations[-{{lang}}].{fmt}, as an attachment.",
-                    "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
-                },
-                "400": _ref("responses/BadParameter"),
-                "429": {"description": "Too many downloads from this address in a minute."},
-            },
-        }
-    }
-
-
-def _schemas():
-    observation_properties = {
-        "id": {"type": "integer"},
         "area": _string("Area code."),
         "indicator": _string("Indicator code."),
         "year": {"type": ["integer", "null"], "description": "Gregorian year; null when the source states none."},
@@ -140,9 +156,14 @@ def _schemas():
         "indicator_name": _string("Indicator name in the language asked for."),
         "source_title": _string("Source title in the language asked for."),
     }
+
+
+def _schemas():
+    columns = exports.EXPORT_COLUMNS + exports.NAME_COLUMNS
     return {
         "Area": {
             "type": "object",
+            "required": ["code", "kind", "name", "parent"],
             "properties": {
                 "code": _string("ISO 3166-1 alpha-3, ISO 3166-2, or a short code for a group of countries."),
                 "kind": _string("Kind of area.", enum=Area.Kind.values),
@@ -152,6 +173,7 @@ def _schemas():
         },
         "Indicator": {
             "type": "object",
+            "required": ["code", "name", "description", "unit", "headline", "position"],
             "properties": {
                 "code": _string("Indicator code."),
                 "name": _string("Name in the language asked for."),
@@ -163,6 +185,7 @@ def _schemas():
         },
         "Source": {
             "type": "object",
+            "required": ["identifier", "title", "summary", "kind", "language", "publisher", "date", "url"],
             "properties": {
                 "identifier": _string("Source identifier (the seed file name for seed documents)."),
                 "title": _string("Title in the language asked for."),
@@ -171,19 +194,30 @@ def _schemas():
                 "language": _string("Language of the original.", enum=Source.Language.values),
                 "publisher": _string("Publisher."),
                 "date": _string("What is known of the date, in words."),
-                "url": _string("Address of the document, if any."),
-                "observations": {"type": "integer", "description": "Number of published figures from it."},
+                "url": _string("Address of the document, or empty."),
+                "observations": {"type": "integer", "minimum": 0, "description": "Number of published figures."},
             },
         },
-        "Observation": {"type": "object", "properties": observation_properties},
+        "Observation": {
+            "type": "object",
+            "required": ["id", *columns],
+            "properties": {"id": {"type": "integer"}, **_record_properties()},
+        },
+        "ObservationRecord": {
+            "type": "object",
+            "description": "One row of a download: the name columns only when lang is given.",
+            "required": exports.EXPORT_COLUMNS,
+            "properties": _record_properties(),
+        },
         "AreaList": _list_of("Area"),
         "IndicatorList": _list_of("Indicator"),
         "SourceList": _list_of("Source"),
         "ObservationPage": {
             "type": "object",
-            "required": ["count", "limit", "offset", "next", "previous", "results"],
+            "required": ["version", "count", "limit", "offset", "next", "previous", "results"],
             "properties": {
-                "count": {"type": "integer", "description": "Number of matching observations on all pages."},
+                "version": VERSION_FIELD,
+                "count": {"type": "integer", "minimum": 0, "description": "Matching observations on all pages."},
                 "limit": {"type": "integer"},
                 "offset": {"type": "integer"},
                 "next": {"type": ["string", "null"], "description": "Relative address of the next page."},
@@ -191,82 +225,61 @@ def _schemas():
                 "results": {"type": "array", "items": _ref("schemas/Observation")},
             },
         },
+        "ObservationDownload": {
+            "type": "object",
+            "required": ["version", "columns", "count", "observations"],
+            "properties": {
+                "version": VERSION_FIELD,
+                "columns": {"type": "array", "items": {"type": "string", "enum": columns}},
+                "count": {"type": "integer", "minimum": 0},
+                "observations": {"type": "array", "items": _ref("schemas/ObservationRecord")},
+            },
+        },
         "Error": {
             "type": "object",
-            "required": ["error", "parameter"],
+            "required": ["error"],
             "properties": {
-                "error": _string("What is wrong, in the language of lang (or of the request)."),
-                "parameter": _string("The parameter at fault."),
+                "error": _string("What is wrong, in the language of lang when it is valid, else of the request."),
+                "parameter": _string(
+                    "The parameter at fault. Absent only when the query could not be read at all "
+                    "(more than 1000 parameters)."
+                ),
             },
         },
     }
 
 
+DESCRIPTION = (
+    "Read-only statistics on small and medium enterprises, by country, with the source and the verbatim "
+    "quote behind every figure. Only published figures. Names in English, Arabic or Persian (lang).\n\n"
+    f'Contract version {api.VERSION}: every JSON answer but an error has "version": {api.VERSION}. Fields may '
+    "be added within a version; a change an existing client could misread comes with a new address "
+    "(/api/v2/).\n\n"
+    "Errors: an unknown parameter, a second value for one that takes one, an empty or invalid value and an "
+    'unknown code are each a 400 with {"error": message, "parameter": name}, the message in the language '
+    "of lang when that is valid, else in the request's (Accept-Language).\n\n"
+    "Methods: GET and HEAD only; any other is a 405 with Allow: GET, HEAD."
+)
+
+
 def openapi_document():
-    prefix = "/api/v1"
+    paths = {}
+    for route in api_urls.urlpatterns:
+        paths[reverse(f"{api_urls.app_name}:{route.name}")] = operation(route.name, route.callback.form_class)
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "SMEdash data API",
-            "version": API_VERSION,
-            "description": (
-                "Read-only statistics on small and medium enterprises, by country, with the source and the "
-                "verbatim quote behind every figure. Only published figures. Names in English, Arabic or Persian "
-                "(lang). Unknown parameters and invalid values are refused with a 400 and a message."
-            ),
-        },
+        "info": {"title": "SMEdash data API", "version": f"{api.VERSION}.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/"}],
         "tags": [
             {"name": "data", "description": "Reference lists and observations, as JSON."},
             {"name": "downloads", "description": "Every published observation with every column, as one file."},
         ],
-        "paths": {
-            f"{prefix}/areas": _json_get(
-                "Areas", "Countries, groups of countries and regions.", ["lang", "kind"], _ref("schemas/AreaList")
-            ),
-            f"{prefix}/indicators": _json_get(
-                "Indicators", "What is measured, with its unit.", ["lang"], _ref("schemas/IndicatorList")
-            ),
-            f"{prefix}/sources": _json_get(
-                "Sources",
-                "The documents figures are taken from, including those that give none.",
-                ["lang"],
-                _ref("schemas/SourceList"),
-            ),
-            f"{prefix}/observations": _json_get(
-                "Observations",
-                "Published figures, in a fixed order (source, area, indicator, year), a page at a time.",
-                ["area", "indicator", "source", "scope", "year_from", "year_to", "lang", "limit", "offset"],
-                _ref("schemas/ObservationPage"),
-            ),
-            f"{prefix}/openapi.json": {
-                "get": {
-                    "tags": ["data"],
-                    "summary": "This description",
-                    "parameters": [],
-                    "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}},
-                }
-            },
-            f"{prefix}/downloads/observations.csv": _download(
-                "csv",
-                "text/csv",
-                "UTF-8 with a byte-order mark (Excel), cells that would run as formulas prefixed with '.",
-            ),
-            f"{prefix}/downloads/observations.json": _download(
-                "json", "application/json", '{"columns": [...], "count": n, "observations": [{...}]}; text unchanged.'
-            ),
-            f"{prefix}/downloads/observations.xlsx": _download(
-                "xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "One sheet; years and values as numbers; right-to-left for ar and fa; no formulas.",
-            ),
-        },
+        "paths": paths,
         "components": {
-            "parameters": _parameters(),
             "schemas": _schemas(),
             "responses": {
                 "BadParameter": {
-                    "description": "A parameter is unknown, repeated or invalid.",
+                    "description": "A parameter is unknown, repeated, empty or invalid, or a code is unknown.",
                     "content": {"application/json": {"schema": _ref("schemas/Error")}},
                 }
             },

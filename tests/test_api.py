@@ -1,11 +1,19 @@
 """The read-only JSON API under /api/v1/: filters, validation, pagination, caching, OpenAPI."""
 
+import json
+
 import pytest
 from django.core.cache import cache
-from django.urls import URLPattern, get_resolver, resolve
+from django.test import Client
+from django.urls import URLPattern, get_resolver, resolve, reverse
 
+from countries.models import Area
 from indicators import api
-from indicators.models import Observation
+from indicators.cache import data_version
+from indicators.models import Indicator, Observation, Source
+
+API_ROUTES = [p for p in get_resolver().url_patterns if str(p.pattern) == "api/"][0].url_patterns
+API_PATHS = [reverse(f"api:{route.name}") for route in API_ROUTES]
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +99,7 @@ def test_pagination_with_a_capped_limit(client, seeded):
         page = get(client, page["next"])
         seen.extend(page["results"])
     assert [o["id"] for o in seen] == [o["id"] for o in everything["results"]]
-    assert get(client, "/api/v1/observations?limit=999999")["limit"] == api.MAX_LIMIT
+    assert get(client, f"/api/v1/observations?limit={api.MAX_LIMIT}")["limit"] == api.MAX_LIMIT
     assert get(client, f"/api/v1/observations?offset={total + 10}")["results"] == []
 
 
@@ -106,6 +114,17 @@ def test_pagination_with_a_capped_limit(client, seeded):
         ("year_from=۱۳۹۲", "year_from"),
         ("limit=0", "limit"),
         ("limit=-5", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=999999", "limit"),
+        ("limit=", "limit"),
+        ("limit=10&limit=20", "limit"),
+        ("year_from=", "year_from"),
+        ("lang=", "lang"),
+        ("lang=EN", "lang"),
+        ("area=", "area"),
+        ("area=IRN,", "area"),
+        ("area=IRN,,JPN", "area"),
+        ("scope=", "scope"),
         ("offset=x", "offset"),
         ("lang=xx", "lang"),
         ("lang=en&lang=fa", "lang"),
@@ -130,18 +149,93 @@ def test_error_messages_follow_lang(client, seeded):
     assert "Unknown parameter" in get(client, "/api/v1/areas?x=1", status=400)["error"]
 
 
+def test_empty_and_unknown_lang_are_refused_everywhere(client, seeded):
+    for path in API_PATHS:
+        if path.endswith("openapi.json"):
+            continue  # takes no parameter at all
+        for query in ("lang=", "lang=xx", "lang=en&lang=fa"):
+            body = get(client, f"{path}?{query}", status=400)
+            assert body["parameter"] == "lang", (path, query)
+    # In the request's language, as no valid lang was given.
+    response = client.get("/api/v1/areas?lang=", HTTP_ACCEPT_LANGUAGE="fa")
+    assert response.status_code == 400
+    assert response.json() == {"error": "lang باید یکی از این‌ها باشد: en, ar, fa.", "parameter": "lang"}
+
+
+def test_an_empty_code_is_refused_in_the_language_asked_for(client, seeded):
+    body = get(client, "/api/v1/observations?lang=ar&area=IRN,", status=400)
+    assert body == {"error": "قيمة فارغة لـ area: أعطِ رمزاً واحداً أو عدة رموز مفصولة بفواصل.", "parameter": "area"}
+    body = get(client, "/api/v1/areas?lang=fa&kind=", status=400)
+    assert body == {"error": "مقدار خالی برای kind: یک کد یا چند کد بدهید، جداشده با ویرگول.", "parameter": "kind"}
+
+
 def test_reference_lists_refuse_bad_parameters_too(client, seeded):
     assert get(client, "/api/v1/areas?kind=planet", status=400)["parameter"] == "kind"
+    assert get(client, "/api/v1/areas?kind=Country", status=400)["parameter"] == "kind"
     assert get(client, "/api/v1/indicators?lang=de", status=400)["parameter"] == "lang"
     assert get(client, "/api/v1/sources?page=2", status=400)["parameter"] == "page"
+    assert get(client, "/api/v1/openapi.json?lang=en", status=400)["parameter"] == "lang"
 
 
-def test_read_only(client, seeded):
-    assert client.post("/api/v1/observations").status_code == 405
-    assert client.delete("/api/v1/areas").status_code == 405
+def test_every_kind_and_scope_the_document_allows_is_accepted(client, seeded):
+    document = get(client, "/api/v1/openapi.json")
+    kinds = parameter_schema(document, "/api/v1/areas", "kind")["items"]["enum"]
+    assert kinds == Area.Kind.values
+    for kind in kinds:
+        assert {a["kind"] for a in get(client, f"/api/v1/areas?kind={kind}")["results"]} <= {kind}
+    assert get(client, "/api/v1/areas?kind=" + ",".join(kinds))["count"] == Area.objects.count()
+    scopes = parameter_schema(document, "/api/v1/observations", "scope")["items"]["enum"]
+    assert scopes == Observation.Scope.values
+    for scope in scopes:
+        get(client, f"/api/v1/observations?scope={scope}")
+
+
+def test_every_code_the_document_allows_is_accepted(client, seeded):
+    document = get(client, "/api/v1/openapi.json")
+    for name, codes in (
+        ("area", Area.objects.values_list("code", flat=True)),
+        ("indicator", Indicator.objects.values_list("code", flat=True)),
+        ("source", Source.objects.values_list("identifier", flat=True)),
+    ):
+        enum = parameter_schema(document, "/api/v1/observations", name)["items"]["enum"]
+        assert enum == sorted(codes), name
+        assert get(client, f"/api/v1/observations?{name}=" + ",".join(enum))["count"] >= 0
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "trace", "QUERY"])
+def test_other_methods_are_a_405_with_allow(seeded, method):
+    client = Client(enforce_csrf_checks=True)  # as in production: no CSRF 403 before the 405
+    for path in API_PATHS:
+        response = client.generic(method.upper(), path)
+        assert response.status_code == 405, (method, path, response.status_code)
+        assert response["Allow"] == "GET, HEAD", path
+
+
+def test_head_is_answered_like_get(client, seeded):
+    for path in API_PATHS:
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+
+
+def test_every_json_answer_carries_the_contract_version(client, seeded):
+    for url in ("/api/v1/areas", "/api/v1/indicators?lang=fa", "/api/v1/sources", "/api/v1/observations?limit=2"):
+        body = get(client, url)
+        assert body["version"] == api.VERSION == 1
+        assert next(iter(body)) == "version", url  # first, where a reader looks
+    download = json.loads(client.get("/api/v1/downloads/observations.json").content)
+    assert download["version"] == 1
+    assert set(download) == {"version", "columns", "count", "observations"}
+    assert "version" not in get(client, "/api/v1/areas?kind=planet", status=400)  # errors keep their shape
+    document = get(client, "/api/v1/openapi.json")
+    assert document["info"]["version"].startswith("1.")
+    for name in ("AreaList", "IndicatorList", "SourceList", "ObservationPage", "ObservationDownload"):
+        schema = document["components"]["schemas"][name]
+        assert "version" in schema["required"] and schema["properties"]["version"]["const"] == 1, name
 
 
 def test_a_constant_number_of_queries(client, seeded, django_assert_max_num_queries):
+    data_version()  # read once while the cache keeps it, not per request: not counted here
     # Validation of three code filters, the count and the page: never one query per row.
     with django_assert_max_num_queries(5):
         get(client, "/api/v1/observations?area=IRN,JPN,KOR&indicator=firm_share&source=001_e2e29c5eae0b9509.txt")
@@ -167,22 +261,81 @@ def test_responses_are_cached_until_the_data_changes(
     assert next(o for o in changed["results"] if o["id"] == obs.pk)["note"] == "یادداشت تازه"
 
 
+def parameter_schema(document, path, name):
+    (parameter,) = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == name]
+    return parameter["schema"]
+
+
 def test_openapi_describes_every_route_and_exactly_its_parameters(client, seeded):
     document = get(client, "/api/v1/openapi.json")
     assert document["openapi"].startswith("3.")
-    parameters = document["components"]["parameters"]
-    routes = [p for p in get_resolver().url_patterns if str(p.pattern) == "api/"][0].url_patterns
-    for route in routes:
+    assert len(document["paths"]) == len(API_ROUTES)
+    for route in API_ROUTES:
         assert isinstance(route, URLPattern)
         path = f"/api/{route.pattern}"
         assert path in document["paths"], path
         view = resolve(path).func
-        described = set()
-        for parameter in document["paths"][path]["get"]["parameters"]:
-            if "$ref" in parameter:
-                parameter = parameters[parameter["$ref"].rsplit("/", 1)[-1]]
-            described.add(parameter["name"])
-        assert described == set(view.allowed_parameters), path
+        operation = document["paths"][path]["get"]
+        described = [parameter["name"] for parameter in operation["parameters"]]
+        assert described == list(view.allowed_parameters) == list(view.form_class.base_fields), path
+        assert operation["responses"]["400"] == {"$ref": "#/components/responses/BadParameter"}, path
+
+
+def test_openapi_parameters_come_from_the_forms_that_validate_them(client, seeded):
+    document = get(client, "/api/v1/openapi.json")
+    observations = "/api/v1/observations"
+    assert parameter_schema(document, observations, "limit") == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": api.MAX_LIMIT,
+        "default": api.DEFAULT_LIMIT,
+    }
+    assert parameter_schema(document, observations, "year_from") == {
+        "type": "integer",
+        "minimum": 1900,
+        "maximum": 2100,
+    }
+    assert parameter_schema(document, "/api/v1/areas", "lang") == {
+        "type": "string",
+        "enum": ["en", "ar", "fa"],
+        "default": "en",
+    }
+    assert parameter_schema(document, "/api/v1/downloads/observations.csv", "lang") == {
+        "type": "string",
+        "enum": ["en", "ar", "fa"],
+    }
+    # The limits the document states are the ones enforced, on both sides of each.
+    get(client, f"{observations}?limit=1000&year_from=1900&year_to=2100&offset=0")
+    for query in ("limit=1001", "limit=0", "year_from=1899", "year_to=2101"):
+        get(client, f"{observations}?{query}", status=400)
+
+
+def test_the_json_download_is_described_as_the_object_it_is(client, seeded):
+    document = get(client, "/api/v1/openapi.json")
+    content = document["paths"]["/api/v1/downloads/observations.json"]["get"]["responses"]["200"]["content"]
+    assert content == {"application/json": {"schema": {"$ref": "#/components/schemas/ObservationDownload"}}}
+    schema = document["components"]["schemas"]["ObservationDownload"]
+    assert schema["type"] == "object"
+    record = document["components"]["schemas"]["ObservationRecord"]
+    download = json.loads(client.get("/api/v1/downloads/observations.json?lang=fa").content)
+    assert set(download["observations"][0]) == set(record["properties"])
+    assert set(record["required"]) <= set(download["observations"][0])
+
+
+def test_downloads_without_lang_stay_language_less_whatever_the_request_language(client, seeded):
+    persian = client.get("/api/v1/downloads/observations.json", HTTP_ACCEPT_LANGUAGE="fa")
+    english = client.get("/api/v1/downloads/observations.json", HTTP_ACCEPT_LANGUAGE="en")
+    assert persian.content == english.content
+    assert "area_name" not in json.loads(persian.content)["columns"]
+    with_lang = json.loads(client.get("/api/v1/downloads/observations.json?lang=en").content)
+    assert "area_name" in with_lang["columns"]  # a separate cache entry from the language-less file
+
+
+def test_the_cache_keeps_each_language_apart(client, seeded):
+    assert next(a for a in get(client, "/api/v1/areas?lang=fa")["results"] if a["code"] == "IRN")["name"] == "ایران"
+    assert next(a for a in get(client, "/api/v1/areas")["results"] if a["code"] == "IRN")["name"] == "Iran"
+    default = client.get("/api/v1/areas", HTTP_ACCEPT_LANGUAGE="ar").json()  # no lang: English names
+    assert next(a for a in default["results"] if a["code"] == "IRN")["name"] == "Iran"
 
 
 def test_every_reference_in_the_openapi_document_resolves(client, seeded):

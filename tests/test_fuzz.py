@@ -10,15 +10,19 @@ of the request; JSON endpoints must answer JSON. Chart images are never drawn: t
 replaced by a stub that returns a tiny PNG. What the fuzzing found is kept as plain regression
 tests at the end (strict xfails until fixed), and such responses are counted, not failed, here.
 
-The examples are derandomised (the same on every run) and their number fixed, so CI is stable;
-the last test checks that at least MIN_REQUESTS requests were made and prints how they fared.
+The examples are derandomised (the same on every run) and their number fixed, so CI is stable.
+Each fuzz test then checks its own tally: at least as many requests as its examples make (one per
+example, or one per language), every one answered below 500. The check belongs to the test, so it
+holds when the test runs alone and under pytest-xdist; with ``-s`` each test prints its tally.
 """
 
+import functools
 import json
 import re
 import string
 import traceback
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -33,7 +37,6 @@ from hypothesis import strategies as st
 from indicators import png
 from indicators import urls as page_urls
 
-MIN_REQUESTS = 1000
 LANGS = ("en", "ar", "fa")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -43,12 +46,6 @@ SOURCE_IDS = [s["identifier"] for s in json.loads((FIXTURES / "sources.json").re
 SCOPES = ["economy", "industry", "not_stated", "all"]
 AREA_KINDS = ["country", "aggregate", "subnational"]
 
-# What every request did: status codes, and the first failures with how to reproduce them.
-STATUSES = Counter()
-REQUESTS_BY_TEST = Counter()
-FAILURES = []
-BY_ROUTE = Counter()  # (route name, status)
-KNOWN = Counter()  # responses that break a rule, already reported by an xfail test below
 # A 500 the fuzzing found and an xfail test below reports: database vendor, exception, words.
 KNOWN_500S = {}  # none at present: the NUL-on-PostgreSQL 500 was fixed (see the regression tests)
 DJANGO_DEFAULT_400 = "<title>Bad Request (400)</title>"
@@ -58,15 +55,54 @@ TINY_PNG = (
 )
 
 
-def fuzz(examples):
-    """Hypothesis settings for one fuzz test: ``examples`` cases, the same ones on every run."""
-    return settings(
+@dataclass
+class Tally:
+    """What the requests of one fuzz test did."""
+
+    requests: int = 0
+    answered: int = 0  # below 500
+    known_500s: Counter = field(default_factory=Counter)  # by rule of KNOWN_500S, reported by an xfail test
+    by_route: Counter = field(default_factory=Counter)  # (route name, status)
+
+    def summary(self):
+        routes = {}
+        for (route, status), count in sorted(self.by_route.items()):
+            routes.setdefault(route, {})[status] = count
+        known = f"; known 500s {dict(self.known_500s)}" if self.known_500s else ""
+        return f"{self.requests} requests, {self.answered} answered below 500{known}; by route {routes}"
+
+
+TALLY = Tally()  # the running fuzz test's (see fuzz)
+
+
+def fuzz(examples, *, requests_per_example=1):
+    """A fuzz test: Hypothesis settings for ``examples`` cases, the same ones on every run, then a
+    check of the test's own tally: at least ``examples * requests_per_example`` requests, each one
+    answered below 500 (or a 500 listed in KNOWN_500S)."""
+    hypothesis_settings = settings(
         max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,  # no .hypothesis/ directory in the checkout
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+    minimum = examples * requests_per_example
+
+    def decorator(test):
+        test = hypothesis_settings(test)
+
+        @functools.wraps(test)
+        def counted(*args, **kwargs):
+            global TALLY
+            TALLY = tally = Tally()
+            test(*args, **kwargs)
+            print(f"\nfuzz: {test.__name__}: {tally.summary()}")
+            assert tally.requests >= minimum, f"{tally.requests} requests, fewer than {minimum}: {tally.summary()}"
+            assert tally.answered + sum(tally.known_500s.values()) == tally.requests, tally.summary()
+
+        return counted
+
+    return decorator
 
 
 ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
@@ -316,7 +352,7 @@ def known_500(error):
 
 
 def request(client, test, url, *, query_string=None, **headers):
-    """GET url; record the status; fail (with a reproduction) on a 500 or an exception.
+    """GET url; count it in TALLY; fail (with a reproduction) on a 500 or an exception.
 
     Returns the response, or None for a 500 that is already known (see KNOWN_500S)."""
     cache.clear()  # every example computes its pages afresh
@@ -327,19 +363,18 @@ def request(client, test, url, *, query_string=None, **headers):
     try:
         response = client.get(url, **extra)
     except Exception as error:
-        REQUESTS_BY_TEST[test] += 1
+        TALLY.requests += 1
         if rule := known_500(error):
-            KNOWN[rule] += 1
+            TALLY.known_500s[rule] += 1
             return None
-        STATUSES[500] += 1
-        record_failure(test, shown, headers, traceback.format_exc())
-        raise AssertionError(f"500: GET {shown!r} {headers or ''}\n{traceback.format_exc()}") from None
-    STATUSES[response.status_code] += 1
-    REQUESTS_BY_TEST[test] += 1
-    BY_ROUTE[(route_name(response), response.status_code)] += 1
+        raise AssertionError(f"500 in {test}: GET {shown!r} {headers or ''}\n{traceback.format_exc()}") from None
+    TALLY.requests += 1
+    TALLY.by_route[(route_name(response), response.status_code)] += 1
     if response.status_code >= 500:
-        record_failure(test, shown, headers, response.content[:500])
-        raise AssertionError(f"{response.status_code}: GET {shown!r} {headers or ''}")
+        raise AssertionError(
+            f"{response.status_code} in {test}: GET {shown!r} {headers or ''}\n{response.content[:500]}"
+        )
+    TALLY.answered += 1
     return response
 
 
@@ -349,11 +384,6 @@ def route_name(response):
         return f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
     except Resolver404:
         return "(no route)"
-
-
-def record_failure(test, url, headers, detail):
-    if len(FAILURES) < 20:
-        FAILURES.append((test, url, headers, str(detail)[-2000:]))
 
 
 def body_text(response):
@@ -429,7 +459,7 @@ def asked_of(*parts):
 # Pages -----------------------------------------------------------------------------------------
 
 
-@fuzz(200)
+@fuzz(200, requests_per_example=len(LANGS))
 @given(path=page_paths(), query=page_query())
 def test_fuzz_every_page_route_in_every_language(fuzz_client, path, query):
     """Every route of indicators/urls.py (chart images and CSV files too, when there are any), with
@@ -491,7 +521,7 @@ def test_fuzz_compare_parameters(fuzz_client, lang, route, code, query):
 AREA_ROUTES = [r for r in page_routes() if r.startswith("areas/")]
 
 
-@fuzz(80)
+@fuzz(80, requests_per_example=len(LANGS))
 @given(route=st.sampled_from(AREA_ROUTES), code=area_codes, query=page_query())
 @example(route=AREA_ROUTES[0], code="\x00", query=[])  # was a 500 on PostgreSQL: see the regression tests
 @example(route=AREA_ROUTES[-1], code="IR\x00N", query=[])
@@ -505,7 +535,7 @@ def test_fuzz_area_pages(fuzz_client, route, code, query):
         check_page(response, lang, asked_of(url, query))
 
 
-@fuzz(50)
+@fuzz(50, requests_per_example=len(LANGS))
 @given(identifier=source_ids, keep_slashes=st.booleans(), suffix=st.sampled_from(["/", "", "/data.json", "//"]))
 @example(identifier="001\x00.txt", keep_slashes=False, suffix="/")  # a 500 on PostgreSQL
 @example(identifier="../../001_e2e29c5eae0b9509.txt", keep_slashes=True, suffix="/")
@@ -856,31 +886,3 @@ def test_api_400_is_json(seeded, url):
     response = Client(raise_request_exception=False).get(url + "&".join(f"f{i}=1" for i in range(1001)))
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
-
-
-# The count ----------------------------------------------------------------------------------------
-
-FUZZ_TESTS = {"pages", "compare", "areas", "sources", "api", "downloads", "raw"}
-
-
-def test_zz_fuzz_made_enough_requests_and_no_500(capsys):
-    """Last in the module: at least MIN_REQUESTS requests in all, and how they fared."""
-    if set(REQUESTS_BY_TEST) != FUZZ_TESTS:
-        pytest.skip("run the whole module to count the fuzzed requests")
-    total = sum(REQUESTS_BY_TEST.values())
-    known_500s = total - sum(STATUSES.values())
-    statuses = {**dict(sorted(STATUSES.items())), **({"500 (known)": known_500s} if known_500s else {})}
-    with capsys.disabled():
-        print(f"\nfuzz: {total} requests; status codes {statuses}; by test {dict(sorted(REQUESTS_BY_TEST.items()))}")
-        routes = {}
-        for (route, status), count in sorted(BY_ROUTE.items()):
-            routes.setdefault(route, {})[status] = count
-        for route, counts in routes.items():
-            print(f"fuzz:   {route}: {counts}")
-        for rule, count in KNOWN.items():
-            print(f"fuzz: known, reported by an xfail test: {rule}: {count} responses")
-        for test, url, headers, detail in FAILURES:
-            print(f"fuzz failure in {test}: GET {url!r} {headers or ''}\n{detail}")
-    assert not FAILURES
-    assert total >= MIN_REQUESTS
-    assert not any(status >= 500 for status in STATUSES)
