@@ -56,6 +56,14 @@ def lookup(key):
     return None, version
 
 
+def peek(key):
+    """The value kept under ``key`` for the cache's copy of the data version, or None; from the
+    cache alone (no database), for PageCacheMiddleware, which runs before anything else."""
+    found = cache.get_many([VERSION_KEY, key])
+    entry, version = found.get(key), found.get(VERSION_KEY)
+    return entry[1] if entry is not None and version is not None and entry[0] == version else None
+
+
 def store(key, value, version, timeout):
     cache.set(key, (version, value), timeout)
 
@@ -83,7 +91,9 @@ def cached_response(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        version = data_version()  # read before the page is built: it is kept under this one
         response = view(request, *args, **kwargs)
+        response.smedash_version = version
         canonical = getattr(response, "smedash_canonical", None)
         if canonical is None:
             response.smedash_keep = not request.META.get("QUERY_STRING")

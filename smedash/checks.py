@@ -8,7 +8,7 @@ in English without any other sign. These checks make that an error.
 from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.utils.translation import to_locale
 
 # The language of the source strings: it needs no catalogue.
@@ -48,3 +48,19 @@ def check_compiled_catalogues(app_configs=None, **kwargs):
                     )
                 )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_site_url(app_configs=None, **kwargs):
+    """W001 (deploy): SITE_URL unset, so pages take their absolute address from the Host header
+    a client sends, and each host or port it sends is another copy of every cached page."""
+    if settings.SITE_URL:
+        return []
+    return [
+        Warning(
+            "SITE_URL is not set: share links and chart captions use the Host header, and cached pages "
+            "are kept per host and port.",
+            hint="Set SITE_URL to the site's public address, e.g. https://sme.example.org.",
+            id="smedash.W001",
+        )
+    ]

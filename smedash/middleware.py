@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -6,7 +7,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from indicators.cache import PAGE_SECONDS, cache_key, lookup, store
+from indicators.cache import PAGE_SECONDS, cache_key, peek, store
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,13 @@ class DatabaseUnavailableMiddleware:
 PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure"}
 
 
+# Public pages live under a language prefix; the admin under it is never kept.
+_PUBLIC_PAGE = re.compile(r"^/(en|ar|fa)/(?!admin/)")
+
+
 def _page_key(request):
     """The cache key of a page's whole response, or None for an address not to be kept."""
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or not _PUBLIC_PAGE.match(request.path):
         return None
     try:
         if not PAGE_PARAMETERS.issuperset(request.GET):
@@ -61,7 +66,7 @@ def _page_key(request):
 class PageCacheMiddleware:
     """Answer a public page from the cache before the rest of the stack runs, and keep it.
 
-    A kept page costs one round trip to the cache (indicators.cache.lookup): no URL resolving,
+    A kept page costs one round trip to the cache (indicators.cache.peek): no URL resolving,
     session, query, template or chart. Only responses of views marked with
     ``indicators.cache.cached_response`` are kept. It sits after the security and CSP middleware,
     which add their headers afresh to every answer, and keeps the headers the ones after it added
@@ -75,7 +80,7 @@ class PageCacheMiddleware:
         key = _page_key(request)
         if key is None:
             return self.get_response(request)
-        kept, version = lookup(key)
+        kept = peek(key)
         if kept is not None:
             content, headers = kept
             return HttpResponse(content, headers=headers)
@@ -87,5 +92,5 @@ class PageCacheMiddleware:
             and not response.cookies
         ):
             headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
-            store(key, (response.content, headers), version, PAGE_SECONDS)
+            store(key, (response.content, headers), response.smedash_version, PAGE_SECONDS)
         return response

@@ -1,10 +1,13 @@
 """SMEdash settings: one module, every deployment-specific value read from the environment.
 
 Defaults are safe for a developer's machine: SQLite under var/, DEBUG off unless asked for,
-only local hosts allowed, and a secret key generated into var/ on first run (never in git).
+only local hosts allowed, and a secret key generated into var/ on first run (never in git) for
+development, commands and tests. A server with DEBUG off refuses to start without SECRET_KEY.
 """
 
+import ipaddress
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +34,34 @@ def env_list(name, default):
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name, default, minimum=None):
+    """A whole number from the environment; anything else is refused at start, naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or (minimum is not None and number < minimum):
+        at_least = f" of at least {minimum}" if minimum is not None else ""
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is not a whole number{at_least}.")
+    return number
+
+
+def env_networks(name, default):
+    """Comma-separated IP addresses or networks (`10.0.0.5`, `10.0.0.0/24`, `::1`); a bad one is refused."""
+    networks = env_list(name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {network!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24, ::1)."
+            ) from None
+    return networks
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -63,8 +94,38 @@ def _development_secret_key():
     return key_file.read_text().strip()
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+# Processes that serve requests: WSGI/ASGI servers (their module, or this project's wsgi.py being
+# imported) and `manage.py runserver`. `check --deploy` judges the settings such a server would run
+# with, so it counts as one.
+SERVER_MODULES = ("gunicorn", "uwsgi", "mod_wsgi", "waitress", "uvicorn", "daphne", "hypercorn")
+
+
+def serving_requests(argv=None, modules=None):
+    """Whether this process is (about to be) a server, rather than a management command or the tests."""
+    argv = sys.argv if argv is None else argv
+    modules = sys.modules if modules is None else modules
+    if any(name in modules for name in (*SERVER_MODULES, "smedash.wsgi", "smedash.asgi")):
+        return True
+    command = argv[1:2]
+    return command == ["runserver"] or (command == ["check"] and "--deploy" in argv)
+
+
+NO_KEY_TO_SERVE_WITH = (
+    "SECRET_KEY is not set. With DEBUG off, SMEdash does not serve requests with a generated key: "
+    "set SECRET_KEY in the environment to a long random value, the same on every app server "
+    "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'). For development use DEBUG=1; "
+    "to run a production-like server on your own machine with the development key in var/, "
+    "set SMEDASH_DEV_SECRET=1."
+)
+
 DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    # Development (DEBUG=1), management commands and the tests use a key generated into var/; a
+    # server with DEBUG off refuses to start rather than sign sessions with a key nobody chose.
+    if not DEBUG and serving_requests() and not env_bool("SMEDASH_DEV_SECRET", False):
+        raise ImproperlyConfigured(NO_KEY_TO_SERVE_WITH)
+    SECRET_KEY = _development_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -158,8 +219,15 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client's address behind a trusted proxy (TRUSTED_PROXY_HEADER below), as the rate limits see it.
+AXES_CLIENT_IP_CALLABLE = "smedash.client_address.client_ip"
 # The lockout page in the admin's style and language, instead of axes' plain-text response.
 AXES_LOCKOUT_TEMPLATE = "admin/indicators/lockout.html"
+
+# Staff log in through the admin: after a login whose `next` is missing or unsafe, the admin's
+# index in the login page's language (/fa/admin/), never Django's default /accounts/profile/.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Internationalisation: English, Arabic and Persian; URLs carry the language (/en/, /ar/, /fa/).
 LANGUAGE_CODE = "en"
@@ -201,10 +269,11 @@ STORAGES = {
 # pages, data version and rate-limit counters. If Redis goes away, cache calls fail quietly and
 # pages are rendered afresh (slower, never a 500); rate limits then fail open.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+SILENCED_SYSTEM_CHECKS = []
 if env_bool("CACHE_DISABLED", False):
     # For benchmarks that must measure the uncached cost of every request.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 elif REDIS_URL:
     CACHES = {
         "default": {
@@ -222,13 +291,35 @@ elif REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "smedash"}}
     # django-ratelimit rightly warns that a per-process cache does not share its counters; that
-    # is the single-process development default. Production sets REDIS_URL and silences nothing.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    # is the single-process development default. Production sets REDIS_URL.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "smedash.views.rate_limited"
 # Requests per minute per client address on the expensive endpoints (PNG rendering, full CSV).
 RATELIMIT_EXPENSIVE = os.environ.get("RATELIMIT_EXPENSIVE", "30/m")
+
+# The site's public address (https://sme.example.org), used for the absolute addresses pages
+# show (share links, PNG captions) instead of the request's Host header; set it in production
+# (check --deploy says so), so that the host or port a client sends cannot multiply cached pages.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# How long the cache's copy of the data version (kept in the database) is trusted, in seconds.
+SMEDASH_VERSION_SECONDS = int(os.environ.get("SMEDASH_VERSION_SECONDS", "5"))
+# The client address for `key="ip"`: the trusted proxy's header when configured (below).
+RATELIMIT_IP_META_KEY = "smedash.client_address.client_ip"
+
+# Behind a reverse proxy every connection comes from the proxy. TRUSTED_PROXY_HEADER names the
+# header in which it passes on the visitor's address (X-Forwarded-For, X-Real-IP); it is read only
+# on connections from TRUSTED_PROXIES, taking the TRUSTED_PROXY_COUNT-th address from the right
+# (one per proxy that appends to it). Unset: REMOTE_ADDR only, forged headers change nothing.
+# Used by the rate limits and the login lockout alike (smedash/client_address.py).
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "").strip()
+if TRUSTED_PROXY_HEADER and not all(c.isalnum() or c in "-_" for c in TRUSTED_PROXY_HEADER):
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_HEADER={TRUSTED_PROXY_HEADER!r} is not a header name (e.g. X-Forwarded-For)."
+    )
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=1)
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # Chart PNGs (indicators/png.py): the browser that draws them, how long one may take, and how
 # many may be drawn at once in one process before further requests get 429.
@@ -263,7 +354,12 @@ CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if SECURE_SSL else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
-SECURE_HSTS_PRELOAD = SECURE_SSL
+# Preloading commits the domain and all its subdomains to HTTPS in browsers for months, and is
+# slow to undo: only on request. Without it, Django's deploy check warns that the site cannot be
+# submitted to the preload list (security.W021); that is then the deployment's choice.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS += ["security.W021"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.shortcuts import resolve_url
 from django.utils import translation
 
 LOGIN = "/fa/admin/login/"
@@ -85,3 +86,26 @@ def test_the_lockout_page_speaks_the_admins_language(client, staff, settings, la
     assert response.status_code == 429
     page = response.content.decode()
     assert text in page and 'dir="rtl"' in page
+
+
+# Where a login ends when `next` is missing or unsafe: the admin's index, in the login's language
+# (LOGIN_REDIRECT_URL), not Django's default /accounts/profile/, which does not exist here.
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "fa"])
+@pytest.mark.parametrize("next_url", ["https://evil.example.com/", "//evil.example.com/", None])
+def test_a_login_without_a_safe_next_ends_at_the_admin_index(client, staff, lang, next_url):
+    data = {"username": "sara", "password": PASSWORD}
+    if next_url is not None:
+        data["next"] = next_url
+    response = client.post(f"/{lang}/admin/login/", data, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302
+    assert response["Location"] == f"/{lang}/admin/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_login_settings_name_pages_that_exist(client, staff, settings):
+    with translation.override("ar"):
+        assert resolve_url(settings.LOGIN_REDIRECT_URL) == "/ar/admin/"
+        assert resolve_url(settings.LOGIN_URL) == "/ar/admin/login/"
+    assert client.get("/en/admin/login/").status_code == 200
