@@ -117,13 +117,14 @@ def csv_bytes(observations, lang=None):
     return stream.getvalue().encode("utf-8")
 
 
-def json_bytes(observations, lang=None):
-    """{"columns": [...], "count": n, "observations": [{column: value}]}, values typed, not neutralised.
+def json_bytes(observations, lang=None, head=None):
+    """{**head, "columns": [...], "count": n, "observations": [{column: value}]}, values typed, not
+    neutralised (``head``: what the API puts first, its contract version).
 
     JSON is read by programs, not run by spreadsheets, so text stays exactly as it is stored.
     """
     records = [{**record, "value": json_number(record["value"])} for record in observation_records(observations, lang)]
-    document = {"columns": export_columns(lang), "count": len(records), "observations": records}
+    document = {**(head or {}), "columns": export_columns(lang), "count": len(records), "observations": records}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 

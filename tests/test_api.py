@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, get_resolver, resolve, reverse
 
 from countries.models import Area
-from indicators import api
+from indicators import api, api_params
 from indicators.cache import data_version
 from indicators.models import Indicator, Observation, Source
 
@@ -99,7 +99,7 @@ def test_pagination_with_a_capped_limit(client, seeded):
         page = get(client, page["next"])
         seen.extend(page["results"])
     assert [o["id"] for o in seen] == [o["id"] for o in everything["results"]]
-    assert get(client, f"/api/v1/observations?limit={api.MAX_LIMIT}")["limit"] == api.MAX_LIMIT
+    assert get(client, f"/api/v1/observations?limit={api_params.MAX_LIMIT}")["limit"] == api_params.MAX_LIMIT
     assert get(client, f"/api/v1/observations?offset={total + 10}")["results"] == []
 
 
@@ -287,8 +287,8 @@ def test_openapi_parameters_come_from_the_forms_that_validate_them(client, seede
     assert parameter_schema(document, observations, "limit") == {
         "type": "integer",
         "minimum": 1,
-        "maximum": api.MAX_LIMIT,
-        "default": api.DEFAULT_LIMIT,
+        "maximum": api_params.MAX_LIMIT,
+        "default": api_params.DEFAULT_LIMIT,
     }
     assert parameter_schema(document, observations, "year_from") == {
         "type": "integer",
