@@ -137,7 +137,7 @@ def _choices(indicator, params, all_areas, available):
                 {
                     "kind": kind,
                     "label": str(GROUP_LABELS[kind]),
-                    "areas": [{"code": a.code, "name": a.name, "selected": a.code in params.areas} for a in areas],
+                    "areas": [{"code": a.code, "name": a.name} for a in areas],
                 }
             )
     if params.areas:
@@ -149,7 +149,7 @@ def _choices(indicator, params, all_areas, available):
     else:
         summary = _("Choose areas")
     return {
-        "indicators": [{"code": i.code, "name": i.name, "selected": i.id == indicator.id} for i in indicators()],
+        "indicators": [{"code": i.code, "name": i.name} for i in indicators()],
         "areas": area_choices,
         # A long list of areas starts folded, so that the chart is not pushed out of sight.
         "areas_open": len(available) <= AREA_CHOICES_OPEN,

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from countries.models import AREA_CODE_RE
 
@@ -191,3 +192,40 @@ class CompareParams:
 
     def as_dict(self):
         return {"areas": list(self.areas), "year": self.year, "scope": self.scope, "page": self.page}
+
+
+class AreaPicker(forms.CheckboxSelectMultiple):
+    """Check boxes of areas, grouped by kind of area (countries, groups of countries, regions)."""
+
+    template_name = "indicators/widgets/area_picker.html"
+
+
+class CompareFilterForm(CompareForm):
+    """The comparison's filter as the page shows it: CompareForm's parameters (and its checks), with
+    the choices the page's data offers, bound to the view being shown so that it shows it; plus
+    the indicator, which the form's target (``compare_index``) reads."""
+
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+
+    field_order = ["indicator", "year", "scope", "areas"]
+
+    def __init__(self, indicator_code, params, choices):
+        super().__init__(
+            {"indicator": indicator_code, "year": str(params.year), "scope": params.scope, "areas": list(params.areas)},
+            auto_id="f-%s",
+            label_suffix="",
+        )
+        self.fields["indicator"].choices = [(i["code"], i["name"]) for i in choices["indicators"]]
+        self.fields["year"].label = gettext_lazy("Year")
+        self.fields["year"].widget = forms.Select(
+            choices=[(YEAR_LATEST, _("latest available")), (YEAR_ALL, _("all years"))]
+            + [(str(y["value"]), y["label"]) for y in choices["years"]]
+        )
+        self.fields["scope"].label = gettext_lazy("Scope")
+        self.fields["scope"].widget = forms.Select(
+            choices=[(SCOPE_ALL, _("all scopes"))] + [(s["value"], s["label"]) for s in choices["scopes"]]
+        )
+        self.fields["areas"].widget = AreaPicker(
+            choices=[(group["label"], [(a["code"], a["name"]) for a in group["areas"]]) for group in choices["areas"]]
+        )
+        del self.fields["page"]  # a new choice starts at the first page

@@ -28,7 +28,7 @@ from .cache import cached, cached_response
 from .comparison import compare_page
 from .image_views import png_response
 from .pages import about_page, area_page, home_page, source_page, sources_page
-from .params import CompareParams, PageForm, QueryError, SourcePageForm, read
+from .params import CompareFilterForm, CompareParams, PageForm, QueryError, SourcePageForm, read
 from .presenters import NotFound
 from .selectors import first_headline_indicator
 
@@ -104,7 +104,10 @@ def compare_index(request):
 @cached_response
 def compare(request, code):
     data, errors = _compare(request, code)
-    return _chart_page(request, "indicators/compare.html", data, errors, charts.compare_figure, code)
+    # The filter shows the view on the page: with a bad query, the default view.
+    params = CompareParams(**{key: tuple(v) if key == "areas" else v for key, v in data["params"].items()})
+    form = CompareFilterForm(data["indicator"]["code"], params, data["choices"])
+    return _chart_page(request, "indicators/compare.html", data, errors, charts.compare_figure, code, {"form": form})
 
 
 @require_safe

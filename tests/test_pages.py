@@ -386,3 +386,15 @@ def test_figures_in_the_json_twin_say_when_they_last_changed(client, seeded):
     data = json_of(client, "/en/compare/firm_share/data.json")
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", f["last_changed"]) for f in data["figures"])
     assert data["last_changed"] == max(f["last_changed"] for f in data["figures"] + data["not_charted"])
+
+
+def test_the_comparisons_filter_is_its_bound_form_and_shows_the_view(client, seeded):
+    html = client.get("/fa/compare/firm_share/?areas=IRN,JPN&year=1978&scope=industry").content.decode()
+    assert '<option value="1978" selected>۱۹۷۸</option>' in html
+    assert '<option value="industry" selected>' in html
+    assert '<option value="firm_share" selected>' in html
+    assert 'value="IRN" checked' in html and 'value="JPN" checked' in html and 'value="KOR" checked' not in html
+    assert '<label for="f-year">سال</label>' in html
+    # A bad query: the page shows the default view, and so does its form.
+    bad = client.get("/fa/compare/firm_share/?year=1066&areas=IRN").content.decode()
+    assert '<option value="latest" selected>' in bad and "checked" not in bad
