@@ -162,39 +162,22 @@ def xlsx_bytes(observations, lang=None):
 # form choices, no template-only texts). Version 1; a change that removes or renames a field, or
 # changes its meaning, makes version 2. Described in the README, "The JSON twins".
 TWIN_VERSION = 1
+# Every twin's fields, then each kind's own.
+_TWIN_COMMON = (
+    "figures",
+    "not_charted",
+    "sources",
+    "flag_legend",
+    "pagination",
+    "last_changed",
+    "url",
+    "json_url",
+    "csv_url",
+    "png_url",
+)
 TWIN_FIELDS = {
-    "compare": (
-        "indicator",
-        "params",
-        "params_label",
-        "groups",
-        "figures",
-        "not_charted",
-        "notices",
-        "sources",
-        "flag_legend",
-        "pagination",
-        "last_changed",
-        "url",
-        "json_url",
-        "csv_url",
-        "png_url",
-    ),
-    "area": (
-        "area",
-        "sections",
-        "figures",
-        "not_charted",
-        "definitions",
-        "sources",
-        "flag_legend",
-        "pagination",
-        "last_changed",
-        "url",
-        "json_url",
-        "csv_url",
-        "png_url",
-    ),
+    "compare": ("indicator", "params", "params_label", "groups", "notices", *_TWIN_COMMON),
+    "area": ("area", "sections", "definitions", *_TWIN_COMMON),
 }
 FIGURE_FIELDS = (
     "id",
