@@ -67,12 +67,21 @@ format: install
 # Override any of these on the command line or in the environment.
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smedash
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
-PROD_ENV = DEBUG=0 SMEDASH_DEV_SECRET=1 DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL)
+# The rate-limit counters' own Redis, which never evicts (started below if nothing answers).
+PROD_COUNTERS_PORT ?= 6380
+PROD_ENV = DEBUG=0 SMEDASH_DEV_SECRET=1 DATABASE_URL=$(PROD_DATABASE_URL) REDIS_URL=$(PROD_REDIS_URL) \
+	REDIS_RATELIMIT_URL=redis://127.0.0.1:$(PROD_COUNTERS_PORT)/0
 
 serve-prod: install assets messages
 	@db=$$(echo "$(PROD_DATABASE_URL)" | sed 's|.*/||'); \
 	  psql "$(PROD_DATABASE_URL)" -c 'SELECT 1' >/dev/null 2>&1 || \
 	  psql "$$(echo '$(PROD_DATABASE_URL)' | sed 's|/[^/]*$$|/postgres|')" -q -c "CREATE DATABASE $$db"
+	@# The cache's Redis: a memory limit, least recently used entries evicted first.
+	redis-cli -u $(PROD_REDIS_URL) CONFIG SET maxmemory 256mb >/dev/null
+	redis-cli -u $(PROD_REDIS_URL) CONFIG SET maxmemory-policy allkeys-lru >/dev/null
+	@redis-cli -p $(PROD_COUNTERS_PORT) PING >/dev/null 2>&1 || redis-server --port $(PROD_COUNTERS_PORT) \
+	  --bind 127.0.0.1 --save '' --appendonly no --maxmemory 32mb --maxmemory-policy noeviction --daemonize yes
+	$(PROD_ENV) $(MANAGE) check --deploy --tag caches --fail-level WARNING
 	$(PROD_ENV) $(MANAGE) migrate --no-input -v0
 	$(PROD_ENV) $(MANAGE) load_seed
 	$(PROD_ENV) $(MANAGE) collectstatic --no-input -v0

@@ -64,3 +64,37 @@ def check_site_url(app_configs=None, **kwargs):
             id="smedash.W001",
         )
     ]
+
+
+@register(Tags.caches, deploy=True)
+def check_redis_memory(app_configs=None, **kwargs):
+    """W002: the cache Redis has no memory limit or evicts nothing, so distinct pages and images
+    could fill it; W003: the rate-limit counters share a Redis that evicts, so a flood of pages
+    could push them out and lift every limit. (Only where Redis is used; W004 when unreachable.)"""
+    if not settings.REDIS_URL:
+        return []
+    from django_redis import get_redis_connection
+
+    warnings = []
+    try:
+        cache_config = get_redis_connection("default").config_get("maxmemory*")
+        counters_config = get_redis_connection("counters").config_get("maxmemory*")
+    except Exception as error:  # any connection or permission error: say so, do not crash
+        return [Warning(f"Redis could not be asked for its memory settings: {error}", id="smedash.W004")]
+    if int(cache_config.get("maxmemory", 0)) == 0 or not cache_config.get("maxmemory-policy", "").startswith("allkeys"):
+        warnings.append(
+            Warning(
+                "The cache's Redis has no memory limit, or an eviction policy that keeps entries when full.",
+                hint="CONFIG SET maxmemory 256mb and maxmemory-policy allkeys-lru (make serve-prod does).",
+                id="smedash.W002",
+            )
+        )
+    if counters_config.get("maxmemory-policy") != "noeviction":
+        warnings.append(
+            Warning(
+                "The rate-limit counters live in a Redis that evicts keys when full: a flood could lift the limits.",
+                hint="Give them a Redis of their own with maxmemory-policy noeviction (REDIS_RATELIMIT_URL).",
+                id="smedash.W003",
+            )
+        )
+    return warnings

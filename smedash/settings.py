@@ -266,27 +266,32 @@ STORAGES = {
 }
 
 # A shared Redis cache in production (REDIS_URL), so that every app server sees the same cached
-# pages, data version and rate-limit counters. If Redis goes away, cache calls fail quietly and
-# pages are rendered afresh (slower, never a 500); rate limits then fail open.
+# pages, API answers and PNGs. If Redis goes away, cache calls fail quietly and pages are
+# rendered afresh (slower, never a 500); rate limits then fail open. The cache Redis needs a
+# memory limit and an eviction policy (allkeys-lru); the rate-limit counters, which must never be
+# evicted to make room for pages, live in a Redis of their own with noeviction
+# (REDIS_RATELIMIT_URL; `make serve-prod` sets both up, and `check --deploy` checks them).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_RATELIMIT_URL = os.environ.get("REDIS_RATELIMIT_URL", "") or REDIS_URL
 SILENCED_SYSTEM_CHECKS = []
+
+
+def _redis_cache(location):
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "smedash",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+    }
+
+
 if env_bool("CACHE_DISABLED", False):
     # For benchmarks that must measure the uncached cost of every request.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 elif REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "smedash",
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
-    }
+    CACHES = {"default": _redis_cache(REDIS_URL), "counters": _redis_cache(REDIS_RATELIMIT_URL)}
+    RATELIMIT_USE_CACHE = "counters"
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "smedash"}}

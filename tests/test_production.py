@@ -3,8 +3,11 @@
 import json
 import os
 import secrets
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -27,6 +30,8 @@ PRODUCTION_ENV = {
 
 # Variables a test sets itself, never inherited from the shell that runs the tests.
 OWN_VARIABLES = {
+    "REDIS_URL",
+    "REDIS_RATELIMIT_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "SECRET_KEY",
     "DEBUG",
@@ -49,6 +54,75 @@ def python(*args, env):
         text=True,
         timeout=120,
     )
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_redis(policy, maxmemory):
+    """A throwaway redis-server on a free loopback port, configured as production wants it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--maxmemory", maxmemory, "--maxmemory-policy", policy],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return process, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def production_redis():
+    """The cache's Redis (a memory limit, allkeys-lru) and the counters' (noeviction), as
+    `make serve-prod` sets them up and `check --deploy` wants them."""
+    if not shutil.which("redis-server"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    cache_server, cache_url = start_redis("allkeys-lru", "64mb")
+    counters_server, counters_url = start_redis("noeviction", "16mb")
+    PRODUCTION_ENV.update(REDIS_URL=cache_url, REDIS_RATELIMIT_URL=counters_url)
+    yield cache_url, counters_url
+    for process in (cache_server, counters_server):
+        process.kill()
+        process.wait()
+
+
+def test_deploy_checks_want_a_bounded_cache_and_counters_that_are_never_evicted(production_redis):
+    cache_url, counters_url = production_redis
+    unbounded = start_redis("noeviction", "0")
+    try:
+        result = manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            env={
+                **PRODUCTION_ENV,
+                "SECURE_HSTS_PRELOAD": "1",
+                "REDIS_URL": unbounded[1],
+                "REDIS_RATELIMIT_URL": unbounded[1],
+            },
+        )
+        assert result.returncode != 0 and "smedash.W002" in result.stderr + result.stdout
+        shared = {"REDIS_URL": cache_url, "REDIS_RATELIMIT_URL": cache_url}
+        result = manage(
+            "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, "SECURE_HSTS_PRELOAD": "1", **shared}
+        )
+        output = result.stderr + result.stdout
+        assert result.returncode != 0 and "smedash.W003" in output and "smedash.W002" not in output
+    finally:
+        unbounded[0].kill()
+        unbounded[0].wait()
 
 
 def manage(*args, env):
