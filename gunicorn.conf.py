@@ -5,10 +5,14 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: one request per process at a time, which also suits the PNG renderer (one warm
-# Chromium per process, not thread-safe).
+# Chromium per process, not thread-safe). Chart images never take more than a few of them: a
+# render needs one of SMEDASH_PNG_CONCURRENCY drawing slots shared by every worker and server
+# through Redis (indicators/image_views.py), and a request that finds none is answered 429 at
+# once; Chromium itself runs in the idle CPU class, behind the workers that serve pages.
 workers = int(os.environ.get("GUNICORN_WORKERS", min(4, multiprocessing.cpu_count() * 2)))
 worker_class = "sync"
-# PNG exports stop themselves well before this (their own timeout is shorter).
+# PNG exports stop themselves well before this (their own timeout is shorter), and a drawing slot
+# left by a worker killed here expires SMEDASH_PNG_TIMEOUT + 10 s after it was taken.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

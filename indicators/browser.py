@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -33,7 +34,11 @@ FONTS_CONF = Path(__file__).with_name("fonts.conf")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 DEFAULT_TIMEOUT = 20.0  # gunicorn kills a worker after 30 s (gunicorn.conf.py); stop well before
-DEFAULT_CONCURRENCY = 2  # one rendering, one waiting its turn; more would only queue up workers
+# Chromium runs in Linux's "idle" scheduling class: it gets the CPU only when the app servers
+# (and the database) leave some, so a flood of renders cannot slow the pages. Not ``nice``:
+# Chromium sets its own processes' niceness, and as root even lowers it below ours; the class is
+# inherited by every process it starts and it does not change it.
+DEFAULT_LOW_PRIORITY = True
 
 
 class RenderError(Exception):
@@ -63,13 +68,27 @@ def render_timeout():
     return float(_setting("SMEDASH_PNG_TIMEOUT", DEFAULT_TIMEOUT))
 
 
+def low_priority():
+    """Whether the browser draws only with CPU time the app leaves (SMEDASH_PNG_LOW_PRIORITY)."""
+    value = getattr(settings, "SMEDASH_PNG_LOW_PRIORITY", None)
+    if value is None:
+        value = os.environ.get("SMEDASH_PNG_LOW_PRIORITY", DEFAULT_LOW_PRIORITY)
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+
+
 class _FontconfigChromium(Chromium):
-    """Chromium that finds Vazirmatn through our fonts.conf, in its own environment only."""
+    """Chromium that finds Vazirmatn through our fonts.conf, in its own environment only, and by
+    default in the idle scheduling class (see DEFAULT_LOW_PRIORITY)."""
 
     def get_env(self):
         env = super().get_env()
         env["FONTCONFIG_FILE"] = str(FONTS_CONF)
         return env
+
+    def get_cli(self):
+        cli = list(super().get_cli())
+        chrt = shutil.which("chrt")  # util-linux; it replaces itself with the command: same process
+        return [chrt, "--idle", "0", *cli] if chrt and low_priority() else cli
 
 
 def _kill_process_group(process):
@@ -189,10 +208,9 @@ class _Browser:
 _browser = _Browser()
 atexit.register(_browser.stop)
 
-# Drawing slots for requests: a request that finds none free is turned away at once (429)
-# rather than tying up a worker while it waits for the browser. Direct callers (commands,
-# benchmarks) need none: the browser's lock queues them.
-slots = threading.BoundedSemaphore(int(_setting("SMEDASH_PNG_CONCURRENCY", DEFAULT_CONCURRENCY)))
+# Requests are admitted by ``indicators.image_views`` (a drawing slot shared by every process,
+# and one render at a time in this one), which turns them away at once rather than let them wait
+# here. Direct callers (commands, benchmarks) need none: the lock above queues them.
 
 
 def render(figure_dict, opts, timeout=None):

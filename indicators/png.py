@@ -3,8 +3,8 @@ with a caption that lets the image explain itself once shared alone.
 
 The browser that draws lives in ``indicators.browser``; the HTTP side (size from the query, rate
 limit, error pages) in ``indicators.image_views``. A caller that holds a figure calls
-``render_png``; a view that should build its figure only on a cache miss goes through
-``image_views.png_response``, which uses ``cache_entry`` and ``draw`` below.
+``render_png`` (any size); a view that should build its figure only on a cache miss goes through
+``image_views.png_response`` (size presets only), which uses ``cache_entry`` and ``draw`` below.
 """
 
 from dataclasses import dataclass
@@ -21,7 +21,9 @@ from .text import FONT_FAMILY, current_lang, escape_plotly, is_rtl, isolate, iso
 
 # Width and height not given: the figure's own layout.width/height, else 1000 x 600.
 FALLBACK_WIDTH, FALLBACK_HEIGHT = 1000, 600
-CACHE_SECONDS = 7 * 24 * 60 * 60  # entries go stale with the data version, not with age
+# Entries go stale with the data version (a newer one overwrites the same key: see
+# indicators.cache), so age only has to clear out the images of pages nobody asks for any more.
+CACHE_SECONDS = 24 * 60 * 60
 
 CAPTION_LINE_HEIGHT, CAPTION_FONT_SIZE, CAPTION_COLOR = 16, 11, "#555555"
 DEFAULT_MARGIN_BOTTOM = 80  # plotly.js's own default
@@ -77,10 +79,12 @@ def _scale_part(scale):
     return format(Decimal(str(scale)).normalize(), "f")
 
 
-def cache_entry(cache_parts, *, width=None, height=None, scale=1) -> CacheEntry:
+def cache_entry(cache_parts, size_name) -> CacheEntry:
     """The cached image of ``cache_parts`` (anything that identifies the figure: view, filters,
-    address) at this size, in the active language: one round trip to the cache."""
-    key = cache_key("png", current_lang(), *cache_parts, width, height, _scale_part(scale))
+    address) at the size named ``size_name`` (a preset's name), in the active language: one round
+    trip to the cache. The key holds no data version, so a page has one entry per size and
+    language however often the data changes."""
+    key = cache_key("png", current_lang(), *cache_parts, size_name)
     found, version = lookup(key)
     return CacheEntry(key, version, found)
 
@@ -91,7 +95,8 @@ def render_png(figure: go.Figure | dict, *, width=None, height=None, scale=1, ca
     The cache is read once: a hit costs no drawing, a miss is drawn and kept until the data
     version changes. Raises browser.BrowserUnavailable, RenderTimeout or RenderError.
     """
-    entry = cache_entry(cache_parts, width=width, height=height, scale=scale) if cache_parts is not None else None
+    size_name = f"{width}x{height}@{_scale_part(scale)}"
+    entry = cache_entry(cache_parts, size_name) if cache_parts is not None else None
     if entry is not None and entry.found is not None:
         return entry.found
     png = draw(figure, width=width, height=height, scale=scale)

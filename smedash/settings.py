@@ -330,7 +330,10 @@ TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 # many may be drawn at once in one process before further requests get 429.
 SMEDASH_CHROMIUM = os.environ.get("SMEDASH_CHROMIUM", "/usr/bin/chromium")
 SMEDASH_PNG_TIMEOUT = float(os.environ.get("SMEDASH_PNG_TIMEOUT", "20"))
-SMEDASH_PNG_CONCURRENCY = int(os.environ.get("SMEDASH_PNG_CONCURRENCY", "2"))
+# How many may be drawn at once across every worker and server sharing the cache (more get 429
+# at once), and whether Chromium draws in the idle CPU class, behind the pages.
+SMEDASH_PNG_CONCURRENCY = int(os.environ.get("SMEDASH_PNG_CONCURRENCY", "1"))
+SMEDASH_PNG_LOW_PRIORITY = env_bool("SMEDASH_PNG_LOW_PRIORITY", True)
 
 # Content-Security-Policy: everything from our own origin; no eval, no inline script.
 # Plotly.js injects its own <style> rules, hence 'unsafe-inline' for styles only.

@@ -8,6 +8,16 @@ from indicators import browser, png
 from indicators.seed import load_seed
 
 
+@pytest.fixture(autouse=True, scope="session")
+def chromium_at_normal_priority():
+    """In production Chromium draws in the idle CPU class, behind the pages. Test processes keep
+    every core busy, so there it could wait past the render timeout: the suite draws at normal
+    priority, and tests/test_png.py checks the idle class on a browser of its own."""
+    from django.conf import settings
+
+    settings.SMEDASH_PNG_LOW_PRIORITY = False
+
+
 @pytest.fixture
 def seeded(db):
     """The database with the seed data loaded, as `make run` leaves it."""

@@ -80,11 +80,13 @@ def bars(figure):
 @pytest.mark.parametrize("page", ["compare/firm_share/?areas=IRN,JPN&year=all", "areas/IRN/?"])
 def test_png_of_every_chart_is_a_valid_image_of_the_size_asked_for(client, seeded, chromium, lang, page):
     path, query = page.split("?")
-    response = client.get(f"/{lang}/{path}chart.png?{query}&width=500&height=400&scale=2")
+    response = client.get(f"/{lang}/{path}chart.png?{query}&size=share")
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline; filename=")
-    assert image_size(response.content) == (1000, 800)
+    assert image_size(response.content) == (1200, 630)
+    width, height = image_size(client.get(f"/{lang}/{path}chart.png?{query}&size=large").content)
+    assert width == 2 * charts.WIDTH and 2 * 600 <= height <= 2 * 800 and height % 2 == 0
 
 
 def test_png_default_size_is_about_the_charts_on_the_page(client, seeded, chromium):
@@ -96,12 +98,12 @@ def test_png_default_size_is_about_the_charts_on_the_page(client, seeded, chromi
 def test_same_png_url_twice_is_one_render_until_an_observation_changes(
     client, seeded, chromium, renders, django_capture_on_commit_callbacks
 ):
-    url = "/fa/compare/firm_share/chart.png?areas=IRN,JPN&width=600"
+    url = "/fa/compare/firm_share/chart.png?areas=IRN,JPN&size=small"
     first = client.get(url)
     assert first.status_code == 200
     assert client.get(url).content == first.content
     # The same view written differently is the same image.
-    assert client.get("/fa/compare/firm_share/chart.png?areas=irn&areas=jpn&width=600&year=latest").status_code == 200
+    assert client.get("/fa/compare/firm_share/chart.png?areas=irn&areas=jpn&size=SMALL&year=latest").status_code == 200
     assert renders.call_count == 1
     obs = Observation.objects.published().get(area__code="JPN", indicator__code="firm_share", year=1978)
     with django_capture_on_commit_callbacks(execute=True):
@@ -118,7 +120,7 @@ def test_same_png_url_twice_is_one_render_until_an_observation_changes(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_png_figure_explains_itself(client, seeded, stub_browser, lang):
-    url = f"/{lang}/compare/firm_share/chart.png?areas=IRN,JPN&year=latest&scope=all&width=700"
+    url = f"/{lang}/compare/firm_share/chart.png?areas=IRN,JPN&year=latest&scope=all&size=small"
     assert client.get(url).status_code == 200
     figure, opts = drawn_figure(stub_browser)
     text = json.dumps(figure, ensure_ascii=False)
@@ -134,7 +136,7 @@ def test_png_figure_explains_itself(client, seeded, stub_browser, lang):
     assert f"http://testserver/{lang}/compare/firm_share/?areas=IRN,JPN&amp;year=latest&amp;scope=all" in caption
     assert "width" not in caption
     assert local_digits("2026", lang) in caption or local_digits("20", lang) in caption  # the date
-    assert opts["width"] == 700 and figure["layout"]["width"] == 700
+    assert opts["width"] == 800 and figure["layout"]["width"] == 800
     rtl = lang != "en"
     assert figure["layout"]["title"]["xanchor"] == ("right" if rtl else "left")
     assert figure["layout"]["annotations"][-1]["xanchor"] == ("right" if rtl else "left")
@@ -152,9 +154,9 @@ def test_png_caption_dates_the_newest_change_of_the_figures_shown(client, seeded
 
 
 def test_png_labels_are_wrapped_for_the_width_asked_for(client, seeded, stub_browser):
-    client.get("/en/compare/firm_share/chart.png?width=2000")
+    client.get("/en/compare/firm_share/chart.png?size=share")
     wide = drawn_figure(stub_browser)[0]["layout"]["xaxis"]["ticktext"]
-    client.get("/en/compare/firm_share/chart.png?width=600")
+    client.get("/en/compare/firm_share/chart.png?size=small")
     narrow = drawn_figure(stub_browser)[0]["layout"]["xaxis"]["ticktext"]
     assert sum(t.count("<br>") for t in narrow) > sum(t.count("<br>") for t in wide)
 
@@ -168,11 +170,11 @@ def test_png_names_its_file_in_the_pages_language_with_an_ascii_fallback(client,
 
 def test_png_rate_limit_counts_renders_once_and_not_cache_hits(client, seeded, stub_browser, settings):
     settings.RATELIMIT_EXPENSIVE = "2/m"
-    assert client.get("/en/compare/firm_share/chart.png?width=400").status_code == 200
-    assert client.get("/en/areas/IRN/chart.png?width=400").status_code == 200
+    assert client.get("/en/compare/firm_share/chart.png?size=small").status_code == 200
+    assert client.get("/en/areas/IRN/chart.png?size=small").status_code == 200
     for _ in range(3):
-        assert client.get("/en/compare/firm_share/chart.png?width=400").status_code == 200  # cached
-    response = client.get("/fa/compare/firm_share/chart.png?width=401")
+        assert client.get("/en/compare/firm_share/chart.png?size=small").status_code == 200  # cached
+    response = client.get("/fa/compare/firm_share/chart.png?size=large")
     assert response.status_code == 429
     assert "Retry-After" in response
     assert 'lang="fa"' in response.content.decode()  # the site's 429 page, translated
@@ -330,7 +332,7 @@ def test_bad_parameters_are_explained_in_the_pages_language(client, seeded):
     ]
 
 
-@pytest.mark.parametrize("query", ["width=299", "height=9999", "scale=9", "width=abc"])
+@pytest.mark.parametrize("query", ["size=huge", "size=1000", "width=1000", "height=630", "scale=2"])
 def test_bad_png_size_is_a_400(client, seeded, stub_browser, query):
     response = client.get(f"/en/areas/IRN/chart.png?{query}")
     assert response.status_code == 400
@@ -373,7 +375,7 @@ def test_drafts_never_appear_in_png_or_csv(client, seeded, stub_browser):
 def test_page_png_csv_and_json_of_one_url_show_the_same_areas_and_values(client, seeded, stub_browser, lang, view):
     path, query = view.split("?")
     page = page_chart(client, f"/{lang}/{path}?{query}")
-    client.get(f"/{lang}/{path}chart.png?{query}&width=900")
+    client.get(f"/{lang}/{path}chart.png?{query}&size=small")
     drawn, _opts = drawn_figure(stub_browser)
     data = client.get(f"/{lang}/{path}data.json?{query}").json()
     rows = csv_rows(client.get(f"/{lang}/{path}data.csv?{query}"))
