@@ -3,6 +3,10 @@
 The fixtures are written for people to read and review: natural keys (area codes, indicator
 codes, source file names) instead of primary keys, and translations as {"en", "ar", "fa"}
 objects. Loading compares before saving, so a second load writes nothing.
+
+A figure taken out of the seed after it was loaded somewhere is listed in ``withdrawn.json``:
+loading sets it back to a draft (kept, with its history and the reason, never deleted), so that
+a database seeded before the correction no longer shows it.
 """
 
 import json
@@ -26,6 +30,7 @@ class LoadReport:
     created: dict = field(default_factory=dict)
     updated: dict = field(default_factory=dict)
     unchanged: dict = field(default_factory=dict)
+    withdrawn: dict = field(default_factory=dict)
 
     def count(self, bucket, model):
         name = model._meta.model_name
@@ -33,11 +38,11 @@ class LoadReport:
 
     @property
     def changed(self):
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.withdrawn)
 
     def __str__(self):
         parts = []
-        for bucket in ("created", "updated", "unchanged"):
+        for bucket in ("created", "updated", "withdrawn", "unchanged"):
             counts = getattr(self, bucket)
             if counts:
                 parts.append(bucket + ": " + ", ".join(f"{n} {m}" for m, n in sorted(counts.items())))
@@ -142,6 +147,24 @@ def _load_observations(report, areas, indicators, sources):
         _sync(Observation, lookup, values, report)
 
 
+def _withdraw_observations(report, areas, indicators, sources):
+    """Figures the seed no longer holds: published ones become drafts, with the reason in their
+    history."""
+    for data in _read("withdrawn.json"):
+        figures = Observation.objects.published().filter(
+            source=sources[data["source"]],
+            area=areas[data["area"]],
+            indicator=indicators[data["indicator"]],
+            year_as_written=data["year_as_written"],
+            value=Decimal(data["value"]),
+        )
+        for obs in figures:
+            obs.status = Observation.Status.DRAFT
+            obs._change_reason = data["reason"]  # django-simple-history keeps it with the change
+            obs.save()
+            report.count("withdrawn", Observation)
+
+
 @transaction.atomic
 def load_seed():
     """Load every fixture; all or nothing."""
@@ -150,4 +173,5 @@ def load_seed():
     indicators = _load_indicators(report)
     sources = _load_sources(report)
     _load_observations(report, areas, indicators, sources)
+    _withdraw_observations(report, areas, indicators, sources)
     return report

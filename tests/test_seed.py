@@ -88,6 +88,7 @@ def test_thesis_dated_figures(seeded):
         ("JPN", "sme_count", 1978, d("5810000"), "exact", "economy"),
         ("JPN", "sme_employment", 1978, d("35350000"), "exact", "economy"),
         ("KOR", "sme_exports_value", 1994, d("45"), "more_than", "industry"),
+        ("KOR", "exports_share", 1994, d("45"), "more_than", "industry"),
     } <= got
 
 
@@ -104,7 +105,6 @@ def test_garbled_figures_are_kept_as_written_with_a_note_and_not_charted(seeded)
     garbled = Observation.objects.filter(qualifier=Observation.Qualifier.UNCLEAR).with_related()
     assert {(o.area.code, o.indicator.code, o.value.normalize()) for o in garbled} == {
         ("JPN", "employment_share", d("3.3")),
-        ("IRN", "firm_share", d("4.2")),
     }
     for obs in garbled:
         assert "garbled" in obs.note_en.lower()
@@ -144,6 +144,7 @@ def test_persian_text_uses_persian_letters_not_arabic_ones(seeded):
         assert "ي" not in area.name_fa and "ك" not in area.name_fa, area.code
     for obs in Observation.objects.all():
         assert "ي" not in obs.note_fa and "ك" not in obs.note_fa, obs.pk
+        assert "ي" not in obs.definition_fa and "ك" not in obs.definition_fa, obs.pk
 
 
 def test_loading_twice_changes_nothing(seeded):
