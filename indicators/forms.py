@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .numbers import NumberFormatError, parse_number, parse_year
@@ -125,6 +126,13 @@ def _is_text_field(name):
     return name in TEXT_FIELDS or (base in TRANSLATED_TEXT_FIELDS and language in dict(settings.LANGUAGES))
 
 
+def file_too_large_message(limit):
+    return _(
+        "The file is larger than %(limit)s, the most an import takes: split it into smaller files, "
+        "or import it on the server with “manage.py import_observations”."
+    ) % {"limit": filesizeformat(limit)}
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("file"),
@@ -146,8 +154,19 @@ class ImportForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, max_bytes=None, too_large=False, **kwargs):
+        """``too_large``: the upload was stopped at ``max_bytes`` (by the admin's upload handler)
+        and never kept, so the file is missing for the size alone."""
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        if too_large:
+            self.fields["file"].error_messages["required"] = file_too_large_message(max_bytes)
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise ValidationError(_("Choose a CSV or XLSX file."))
+        # Before the file is read: its size as received.
+        if self.max_bytes is not None and upload.size > self.max_bytes:
+            raise ValidationError(file_too_large_message(self.max_bytes))
         return upload

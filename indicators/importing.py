@@ -14,6 +14,10 @@ An export can be edited in a spreadsheet and imported again. The rules:
 * ``unit`` and ``area_kind`` are checks, not data: they must agree with the indicator and area.
   The name columns (``area_name``, ``indicator_name``, ``source_title``) and ``last_changed``
   are ignored. ``note`` and ``definition`` are stored in one language, chosen at import.
+* **Limits** (``ImportLimits``). A file larger than the limits (bytes, rows, columns, characters in
+  a cell; for XLSX its unpacked size, compression and XML), a DTD in an XLSX part, or a NUL
+  character is refused with a message naming the problem. The limits are checked before the file
+  is parsed or as it is read, so that no file makes the server use unbounded memory or time.
 
 Everything is looked up once and validated in memory, then written with simple-history's bulk
 helpers, so that large files import quickly and still leave a history (who, when, why). This is
@@ -24,13 +28,20 @@ rather than per column of the file. XLSX is read with openpyxl, installed with i
 
 import csv
 import io
+import logging
+import os
+import re
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from xml.parsers import expat
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +50,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from countries.models import Area
 
 from .exports import EXPORT_COLUMNS, NAME_COLUMNS
-from .forms import has_percent_sign, percent_sign_error
+from .forms import file_too_large_message, has_percent_sign, percent_sign_error
 from .models import Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_number, parse_year
 from .text import FORMULA_PREFIXES, plain_decimal, strip_control
@@ -72,6 +83,9 @@ NO_SOURCE = gettext_lazy("No source has the identifier “%(text)s”.")
 NOT_A_NUMBER = gettext_lazy("“%(text)s” is not a number.")
 NOT_A_YEAR = gettext_lazy("“%(text)s” is not a year.")
 REQUIRED = gettext_lazy("This cell is required.")
+NUL_IN_CELL = gettext_lazy("The cell contains a NUL character (code 0): the file is damaged, or is not UTF-8 text.")
+
+logger = logging.getLogger(__name__)
 
 
 class ImportFileError(Exception):
@@ -118,41 +132,398 @@ class ImportPlan:
         return [(row.number, p.column, p.message) for row in self.rows for p in row.problems]
 
 
+# Limits ------------------------------------------------------------------------------------
+
+MiB = 1024 * 1024
+# XLSX parts whose size is the data's (the sheets and their shared strings); any other part
+# (styles, workbook, relationships…) is small in every spreadsheet.
+DATA_PARTS = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml")
+MAX_PARTS = 1000
+OTHER_PART_ELEMENTS = 250_000
+DATA_ELEMENTS_PER_ROW = 60  # a cell is two or three elements (<c><v>, <c><is><t>)
+SCAN_CHUNK = 256 * 1024
+MISSING_PART = re.compile(r"There is no item named '([^']*)'")  # zipfile's KeyError
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much an import takes. Each limit is checked before the file is parsed (its size; an
+    XLSX's parts, unpacked size and compression) or while it is read (rows, columns, cells), so
+    that no file makes the server use unbounded memory or time. The admin's come from the
+    settings (``SMEDASH_IMPORT_MAX_BYTES``, …); the command's are larger (``for_command``)."""
+
+    max_bytes: int = 20 * MiB  # the file as uploaded
+    max_rows: int = 20_000  # rows with something in them, the header not counted
+    max_columns: int = 100  # cells a row may have: a value further right is refused
+    max_unpacked_bytes: int = 100 * MiB  # XLSX: all its parts unpacked
+    max_compression_ratio: int = 100  # XLSX: how many times a part over 1 MiB may be compressed
+    max_cell_chars: int = 32_767  # one cell, as in Excel
+
+    @classmethod
+    def from_settings(cls):
+        """Each limit from the Django setting ``SMEDASH_IMPORT_<NAME>`` (``SMEDASH_IMPORT_MAX_ROWS``)
+        if the project defines it, else the environment variable of that name, else the default."""
+        defaults, values = cls(), {}
+        for name in cls.__dataclass_fields__:
+            key = f"SMEDASH_IMPORT_{name.upper()}"
+            value = getattr(settings, key, None)
+            if value is None:
+                value = os.environ.get(key) or getattr(defaults, name)
+            try:
+                values[name] = int(value)
+            except (TypeError, ValueError):
+                raise ImproperlyConfigured(f"{key} must be a whole number, not {value!r}.") from None
+        return cls(**values)
+
+    @classmethod
+    def for_command(cls, max_rows=None):
+        """On the server the file is the operator's own and no request times out: ten times the
+        admin's sizes, and as many rows as asked for (ten times the admin's by default)."""
+        base = cls.from_settings()
+        rows = max_rows or 10 * base.max_rows
+        return replace(
+            base,
+            max_rows=rows,
+            max_bytes=max(10 * base.max_bytes, rows * 2 * 1024),
+            max_unpacked_bytes=max(10 * base.max_unpacked_bytes, rows * 10 * 1024),
+        )
+
+    @property
+    def max_raw_rows(self):
+        """Rows counted with the empty ones (a sheet formatted far below its data has many)."""
+        return 2 * self.max_rows + 1000
+
+
+def _too_many_rows(limits):
+    return ImportFileError(
+        _(
+            "The file has more than %(limit)s rows: split it into files of at most %(limit)s rows, "
+            "or import it on the server with “manage.py import_observations”."
+        )
+        % {"limit": limits.max_rows}
+    )
+
+
+def _too_many_raw_rows(limits):
+    return ImportFileError(
+        _("The file has more than %(limit)s rows, counting empty ones: delete the empty rows below the data.")
+        % {"limit": limits.max_raw_rows}
+    )
+
+
+def _beyond_last_column(limits, row, column):
+    return ImportFileError(
+        _("Row %(row)s has a value in column %(column)s: a file may have at most %(limit)s columns.")
+        % {"row": row, "column": column, "limit": limits.max_columns}
+    )
+
+
+def _cell_too_long(limits, row, column=None):
+    limit = min(limits.max_cell_chars, csv.field_size_limit())
+    if column is None:
+        message = _("Row %(row)s has a cell of more than %(limit)s characters.")
+    else:
+        message = _("Row %(row)s, column %(column)s: the cell has more than %(limit)s characters.")
+    return ImportFileError(message % {"row": row, "column": column, "limit": limit})
+
+
 # Reading -----------------------------------------------------------------------------------
 
+NUL = "\x00"
+# The start of an OLE file: an old .xls workbook, or any Office file protected by a password.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-def read_table(filename, content):
-    """Return (header, rows) from CSV or XLSX bytes; rows are (row number, list of text cells)."""
+
+def read_table(filename, content, limits=None):
+    """Return (header, rows) from CSV or XLSX bytes; rows are (row number, list of text cells)
+    for the rows after the header (blank ones may be among them)."""
+    limits = limits or ImportLimits.from_settings()
+    if len(content) > limits.max_bytes:
+        raise ImportFileError(file_too_large_message(limits.max_bytes))
     if filename.lower().endswith(".xlsx"):
-        table = _read_xlsx(content)
+        header, rows = _read_xlsx(content, limits)
     else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                _("The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”.")
-            ) from None
-        table = list(csv.reader(io.StringIO(text, newline="")))
-    if not table:
+        header, rows = _read_csv(content, limits)
+    if header is None:
         raise ImportFileError(_("The file is empty."))
-    # Control characters (but tab and line breaks) out of every cell before anything else: one in
-    # front of "=" would hide a formula from the downloads' check.
-    table = [[strip_control(cell) for cell in cells] for cells in table]
-    header = [cell.strip().lower() for cell in table[0]]
-    return header, [(number, cells) for number, cells in enumerate(table[1:], start=2)]
+    for index, cell in enumerate(header):
+        if NUL in cell:
+            raise ImportFileError(
+                _(
+                    "The header, column %(column)s, contains a NUL character (code 0): the file is damaged, "
+                    "or is not UTF-8 text."
+                )
+                % {"column": index + 1}
+            )
+    return [cell.strip().lower() for cell in header], rows
 
 
-def _read_xlsx(content):
+def _clean(text):
+    """Control characters (but tab and line breaks) out of a cell before anything else: one in
+    front of "=" would hide a formula from the downloads' check. A NUL stays, to be refused with
+    its row and column (it is no text: the file is damaged, or not UTF-8)."""
+    if NUL in text:
+        return NUL.join(strip_control(part) for part in text.split(NUL))
+    return strip_control(text)
+
+
+def _read_csv(content, limits):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(_("The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”.")) from None
+    clean = _clean if NUL in text else strip_control
+    header, rows, filled, number = None, [], 0, 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, cells in enumerate(reader, start=1):  # noqa: B007 (read after a csv.Error)
+            if number > limits.max_raw_rows:
+                raise _too_many_raw_rows(limits)
+            if len(cells) > limits.max_columns:
+                cells = _first_columns(cells, number, limits)
+            if cells and max(map(len, cells)) > limits.max_cell_chars:
+                index = next(i for i, cell in enumerate(cells) if len(cell) > limits.max_cell_chars)
+                raise _cell_too_long(limits, number, _column_name(header, index, str(index + 1)))
+            cells = [clean(cell) for cell in cells]
+            if header is None:
+                header = cells
+                continue
+            if any(cell.strip() for cell in cells):
+                filled += 1
+                if filled > limits.max_rows:
+                    raise _too_many_rows(limits)
+            rows.append((number, cells))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise _cell_too_long(limits, number + 1) from None
+        raise ImportFileError(
+            _("Row %(row)s cannot be read as CSV: %(error)s") % {"row": number + 1, "error": error}
+        ) from None
+    return header, rows
+
+
+def _first_columns(cells, number, limits):
+    for index in range(limits.max_columns, len(cells)):
+        if cells[index].strip():
+            raise _beyond_last_column(limits, number, index + 1)
+    return cells[: limits.max_columns]
+
+
+def _column_name(header, index, fallback):
+    name = header[index].strip().lower() if header and index < len(header) else ""
+    return name or fallback
+
+
+def _read_xlsx(content, limits):
+    """The active sheet of a workbook, which ``_inspect_xlsx`` has found safe to open.
+
+    The sheet is read row by row as openpyxl parses it, without the dimension the sheet declares
+    (``A1:XFD1048576`` would make openpyxl pad every row to 16,384 cells and add every missing
+    row): a row has the cells it holds, and the limits are checked as the rows come."""
+    _inspect_xlsx(content, limits)
     from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
 
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds of error for a malformed part
+        missing = MISSING_PART.search(str(error)) if isinstance(error, KeyError) else None
+        if missing:  # a part that the workbook's own lists name
+            raise ImportFileError(
+                _("The workbook is incomplete: its part %(part)s is missing.") % {"part": missing[1]}
+            ) from None
+        logger.warning("Import: openpyxl could not open a workbook", exc_info=True)
         raise ImportFileError(_("The file could not be read as an XLSX workbook.")) from None
     try:
-        return [[_cell_text(cell) for cell in row] for row in workbook.active.iter_rows(values_only=True)]
+        sheet = workbook.active
+        if not isinstance(sheet, ReadOnlyWorksheet):
+            raise ImportFileError(_("The workbook has no sheet of cells to import."))
+        # openpyxl's own row parser, on the sheet's part (the read-only worksheet's iter_rows
+        # would pad rows to the declared dimension).
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            return _read_sheet_rows(parser.parse(), limits)
+    except ImportFileError:
+        raise
+    except Exception:
+        logger.warning("Import: openpyxl could not read a sheet", exc_info=True)
+        raise ImportFileError(_("The file could not be read as an XLSX workbook.")) from None
     finally:
         workbook.close()
+
+
+def _read_sheet_rows(parsed, limits):
+    header, rows, filled, raw = None, [], 0, 0
+    for number, cells in parsed:
+        raw += 1
+        if raw > limits.max_raw_rows:
+            raise _too_many_raw_rows(limits)
+        texts = {}
+        for cell in cells:
+            value = cell["value"]
+            if value is None or value == "":
+                continue  # an empty cell that only carries formatting
+            column = cell["column"]
+            if column > limits.max_columns:
+                raise _beyond_last_column(limits, number, _column_letter(column))
+            text = _cell_text(value)
+            if len(text) > limits.max_cell_chars:
+                raise _cell_too_long(limits, number, _column_name(header, column - 1, _column_letter(column)))
+            texts[column] = text
+        if not texts:
+            continue
+        row = [""] * max(texts)
+        for column, text in texts.items():
+            row[column - 1] = _clean(text)
+        if header is None:
+            header = row  # the first row with something in it
+            continue
+        filled += 1
+        if filled > limits.max_rows:
+            raise _too_many_rows(limits)
+        rows.append((number, row))
+    return header, rows
+
+
+def _column_letter(column):
+    from openpyxl.utils import get_column_letter
+
+    try:
+        return get_column_letter(column)
+    except ValueError:
+        return str(column)
+
+
+def _inspect_xlsx(content, limits):
+    """Refuse a workbook that openpyxl must not open, before it does: not a ZIP archive; more
+    parts, or more unpacked bytes, than the limits; a part compressed like a "zip bomb"; a DTD
+    (entities: "billion laughs", external files); XML that is not well formed; more rows, cells in
+    a row, or elements than the limits. Every XML part is scanned once with expat, streamed, in
+    constant memory."""
+    if content.startswith(OLE_SIGNATURE):
+        raise ImportFileError(
+            _(
+                "This is an old Excel workbook (.xls), or one protected by a password: save it as an "
+                "Excel workbook (.xlsx) without a password, or as “CSV UTF-8”."
+            )
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        raise ImportFileError(
+            _("The file could not be read as an XLSX workbook: it is not one, or it is damaged or incomplete.")
+        ) from None
+    with archive:
+        members = [member for member in archive.infolist() if not member.is_dir()]
+        if len(members) > MAX_PARTS:
+            raise ImportFileError(
+                _("The workbook has %(count)s parts; a spreadsheet has far fewer (at most %(limit)s are read).")
+                % {"count": len(members), "limit": MAX_PARTS}
+            )
+        # The sizes come from the archive's directory; zipfile never unpacks more than a part's
+        # stated size (and a part that unpacks to something else fails its checksum).
+        unpacked = sum(member.file_size for member in members)
+        if unpacked > limits.max_unpacked_bytes:
+            raise ImportFileError(
+                _("The workbook unpacks to %(size)s; an import takes at most %(limit)s.")
+                % {"size": filesizeformat(unpacked), "limit": filesizeformat(limits.max_unpacked_bytes)}
+            )
+        for member in members:
+            if member.file_size > MiB and member.file_size > limits.max_compression_ratio * max(
+                member.compress_size, 1
+            ):
+                raise ImportFileError(
+                    _(
+                        "The workbook's part %(part)s is compressed %(ratio)s times, more than any spreadsheet "
+                        "(at most %(limit)s): it is refused as a possible “zip bomb”."
+                    )
+                    % {
+                        "part": member.filename,
+                        "ratio": member.file_size // max(member.compress_size, 1),
+                        "limit": limits.max_compression_ratio,
+                    }
+                )
+        for member in members:
+            _scan_part(archive, member, limits)
+
+
+def _scan_part(archive, member, limits):
+    name = member.filename
+    data = DATA_PARTS.fullmatch(name) is not None
+    element_limit = (limits.max_rows + 1) * DATA_ELEMENTS_PER_ROW + 100_000 if data else OTHER_PART_ELEMENTS
+    max_rows, max_cells = limits.max_raw_rows, limits.max_columns
+    elements = rows = cells = 0
+
+    def start(tag, _attributes):
+        nonlocal elements, rows, cells
+        elements += 1
+        if elements > element_limit:
+            raise ImportFileError(
+                _("The workbook's part %(part)s has more than %(limit)s XML elements: it is too large to import.")
+                % {"part": name, "limit": element_limit}
+            )
+        if ":" in tag:  # a prefixed name, x:c
+            tag = tag.rpartition(":")[2]
+        if tag == "c":
+            cells += 1
+            if cells > max_cells:
+                raise ImportFileError(
+                    _(
+                        "The workbook's part %(part)s has a row of more than %(limit)s cells: "
+                        "a file may have at most %(limit)s columns."
+                    )
+                    % {"part": name, "limit": max_cells}
+                )
+        elif tag == "row":
+            rows, cells = rows + 1, 0
+            if rows > max_rows:
+                raise _too_many_raw_rows(limits)
+
+    def declaration(*_args):
+        raise ImportFileError(
+            _(
+                "The workbook's part %(part)s declares a DTD or entities (<!DOCTYPE …>), which spreadsheets "
+                "never do: it is refused for safety."
+            )
+            % {"part": name}
+        )
+
+    parser = expat.ParserCreate()
+    parser.ordered_attributes = True  # a list, cheaper than a dict, for attributes never read
+    parser.StartDoctypeDeclHandler = declaration
+    parser.EntityDeclHandler = declaration
+    parser.StartElementHandler = start
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(SCAN_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as error:
+        # A part that is no XML (an image) is never parsed as XML; a damaged XML part is refused.
+        if name.lower().endswith((".xml", ".rels")):
+            raise ImportFileError(
+                _(
+                    "The workbook is damaged or incomplete: its part %(part)s is not well-formed XML "
+                    "(line %(line)s, column %(column)s)."
+                )
+                % {"part": name, "line": error.lineno, "column": error.offset + 1}
+            ) from None
+    except RuntimeError:  # zipfile: "File ... is encrypted"
+        raise ImportFileError(
+            _("The workbook is protected by a password: save it without one, or as “CSV UTF-8”.")
+        ) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError):
+        raise ImportFileError(
+            _("The workbook is damaged or incomplete: its part %(part)s cannot be unpacked.") % {"part": name}
+        ) from None
 
 
 def _cell_text(value):
@@ -230,6 +601,11 @@ def plan_import(header, rows, *, lang="en", publish=False):
 
 def _plan_row(row, header, lookups, lang, publish, seen, matched):
     cells = row.cells
+    if NUL in "".join(cells.values()):
+        for name, text in cells.items():
+            if NUL in text:
+                row.reject(name, NUL_IN_CELL)
+        return
     for name in REQUIRED_COLUMNS:
         if not cells.get(name):
             row.reject(name, REQUIRED)
@@ -429,21 +805,32 @@ def apply_plan(plan, *, user=None, reason=""):
     for obs in changed:
         obs.updated_at = now  # bulk_update does not run auto_now
     history = {"default_user": user, "default_change_reason": reason[:100], "default_date": now}
-    with transaction.atomic():
-        if new:
-            bulk_create_with_history(new, Observation, batch_size=BATCH_SIZE, **history)
-        if changed:
-            fields.append("updated_at")
-            bulk_update_with_history(changed, Observation, fields, batch_size=UPDATE_BATCH_SIZE, **history)
-        # Bulk writes send no signals: recount the coverage, and tell the caches once the rows
-        # are visible.
-        figures_changed(new + changed)
+    try:
+        with transaction.atomic():
+            if new:
+                bulk_create_with_history(new, Observation, batch_size=BATCH_SIZE, **history)
+            if changed:
+                fields.append("updated_at")
+                bulk_update_with_history(changed, Observation, fields, batch_size=UPDATE_BATCH_SIZE, **history)
+            # Bulk writes send no signals: recount the coverage, and tell the caches once the rows
+            # are visible.
+            figures_changed(new + changed)
+    except IntegrityError:
+        # Another import or an edit wrote the same figures after this plan was made: the
+        # transaction is rolled back, nothing is written.
+        logger.warning("Import: a figure was written by someone else meanwhile", exc_info=True)
+        raise ImportFileError(
+            _(
+                "Nothing was imported: some of these figures were written by someone else while the file was "
+                "being imported. Check the file again."
+            )
+        ) from None
     return plan.counts()
 
 
-def import_file(filename, content, *, lang="en", publish=False, dry_run=False, user=None, reason=""):
+def import_file(filename, content, *, lang="en", publish=False, dry_run=False, user=None, reason="", limits=None):
     """Read, check and (unless ``dry_run`` or a row is wrong) write; return the plan."""
-    header, rows = read_table(filename, content)
+    header, rows = read_table(filename, content, limits)
     plan = plan_import(header, rows, lang=lang, publish=publish)
     if plan.ok and not dry_run:
         apply_plan(plan, user=user, reason=reason)

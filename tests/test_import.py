@@ -332,7 +332,9 @@ def test_the_admin_import_is_written_on_confirmation_with_the_editor_in_the_hist
     new = Observation.objects.get(quote=NEW_ROW["quote"])
     assert new.status == Observation.Status.DRAFT
     assert new.history.get().history_user == editor
-    assert not list((tmp_path / "imports").iterdir())
+    # The upload is gone; an empty marker remains, for a second confirmation to say it was imported.
+    left = list((tmp_path / "imports").iterdir())
+    assert [path.suffix for path in left] == [".done"] and left[0].stat().st_size == 0
 
 
 def test_a_ticket_is_good_for_its_own_user_only(client, editor_client, exported):

@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from indicators.importing import CHANGED, NEW, REJECTED, ImportFileError, import_file
+from indicators.forms import file_too_large_message
+from indicators.importing import CHANGED, NEW, REJECTED, ImportFileError, ImportLimits, import_file
 
 
 class Command(BaseCommand):
@@ -25,6 +26,12 @@ class Command(BaseCommand):
             help="Language of the note and definition columns, and of the messages (default: en).",
         )
         parser.add_argument("--user", help="User name recorded in the history as the importer.")
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            help="The most rows a file may have (default: ten times the admin's, SMEDASH_IMPORT_MAX_ROWS); "
+            "the size limits grow with it.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -35,7 +42,10 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['user']}")
+        limits = ImportLimits.for_command(options["max_rows"])
         with translation.override(options["lang"]):
+            if path.stat().st_size > limits.max_bytes:  # before the file is read
+                raise CommandError(file_too_large_message(limits.max_bytes))
             try:
                 plan = import_file(
                     path.name,
@@ -45,6 +55,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     user=user,
                     reason=translation.gettext("Imported from %(file)s") % {"file": path.name},
+                    limits=limits,
                 )
             except ImportFileError as error:
                 raise CommandError(str(error)) from None
