@@ -1,7 +1,7 @@
 """Fuzzing every public URL parameter and API filter (issue 7): whatever is asked, never a 500.
 
 Hypothesis generates page addresses (every route of indicators/urls.py, in en, ar and fa, with
-real and made-up codes), their query parameters (areas, year, scope, indicator, width, height,
+real and made-up codes), their query parameters (areas, year, scope, indicator, size, width, height,
 scale, unknown ones), the API's filters read from its own OpenAPI document, the downloads, and raw
 query strings and paths (percent-encoding, %00, invalid UTF-8, very long values). Every request
 runs in-process through the Django test client on the seeded database, with the cache emptied
@@ -272,6 +272,9 @@ page_param_values = {
     "scope": scopes.map(lambda v: [("scope", v)]),
     "indicator": indicator_codes.map(lambda v: [("indicator", v)]),
     "page": st.one_of(number_text, any_text).map(lambda v: [("page", v)]),
+    "size": st.one_of(
+        st.sampled_from(["small", "medium", "large", "share", "SHARE", " small ", "", "huge", "1000"]), any_text
+    ).map(lambda v: [("size", v)]),
     "width": st.one_of(number_text, any_text).map(lambda v: [("width", v)]),
     "height": st.one_of(number_text, any_text).map(lambda v: [("height", v)]),
     "scale": st.one_of(
@@ -797,6 +800,7 @@ PARAM_NAMES = [
     "offset",
     "year_from",
     "year_to",
+    "size",
     "width",
     "height",
     "scale",
