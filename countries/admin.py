@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from smedash.admin_base import TranslatedHistoryAdmin, translated
+from smedash.admin_base import ConcurrentEditAdmin, TranslatedHistoryAdmin, translated
 
 from .models import Area
 
@@ -22,7 +22,7 @@ class AreaForm(forms.ModelForm):
 
 
 @admin.register(Area)
-class AreaAdmin(TranslatedHistoryAdmin):
+class AreaAdmin(ConcurrentEditAdmin, TranslatedHistoryAdmin):
     form = AreaForm
     list_display = ["code", "name", "kind", "parent"]
     list_filter = ["kind"]

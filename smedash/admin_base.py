@@ -1,26 +1,33 @@
 """What every model admin of the project shares, whatever its app: the site's titles, history,
-side-by-side translations, and search in any of the three languages and scripts.
+side-by-side translations, search in any of the three languages and scripts, and the refusal
+of a save over another editor's later change.
 
 Every model admin records history (django-simple-history: who, when, what changed, and
 "revert to this version"), edits the three languages of a translated field side by side
 (modeltranslation without tabs: its tabs load jQuery UI from a CDN, and the admin serves
-every asset itself), and lets staff search in any of the three languages.
+every asset itself), and lets staff search in any of the three languages. With
+``ConcurrentEditAdmin`` a change form opened before someone else saved the same record refuses
+to save, and shows both versions.
 
 This module imports nothing from the project's apps (countries, indicators), so that each app's
 admin can import it without importing another app's admin.
 """
 
+import hashlib
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db import models
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, router, transaction
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import get_language_info, ngettext_lazy
+from django.utils.translation import get_language_info, gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from modeltranslation.translator import translator
+from modeltranslation.translator import NotRegistered, translator
 from persiantools import digits
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -66,6 +73,11 @@ def translated(name):
     return tuple(f"{name}_{lang}" for lang, _label in settings.LANGUAGES)
 
 
+def _plain_decimal(value):
+    """57.5000 -> '57.5': what indicators.text.plain_decimal does, here since this module imports no app."""
+    return format(value.normalize(), "f")
+
+
 def search_variants(term):
     """The term as typed, with Latin digits, and with the Persian and the Arabic ye and kaf."""
     # persiantools directly, not indicators.text.latin_digits: this module imports no app.
@@ -82,8 +94,7 @@ class ReadableChangesContextHelper(HistoricalRecordContextHelper):
             return dict(field.flatchoices).get(value, value)
         value = super().prepare_delta_change_value(change, value)
         if isinstance(value, Decimal):
-            # What indicators.text.plain_decimal does (57.5000 -> 57.5), inline: no app imported here.
-            return format(value.normalize(), "f")
+            return _plain_decimal(value)
         return value
 
 
@@ -135,3 +146,172 @@ class TranslatedHistoryAdmin(SimpleHistoryAdmin, TranslationAdmin):
                 helper = self.get_historical_record_context_helper(request, previous)
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
+
+
+# Two editors at once -----------------------------------------------------------------------
+
+VERSION_FIELD = "edit_version"
+
+
+def record_version(obj):
+    """The version of a stored record, carried by its change form from the moment it is opened:
+    the time of its last change, where the model keeps one, and a fingerprint of its stored
+    values (every model has those; the time alone would not see a change made in bulk)."""
+    skip = _translated_originals(type(obj))
+    values = [
+        (field.attname, field.value_from_object(obj))
+        for field in obj._meta.concrete_fields
+        if not field.primary_key and field.name not in skip and not getattr(field, "auto_now", False)
+    ]
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+    updated = getattr(obj, "updated_at", None)
+    return f"{updated.isoformat()}|{digest}" if updated else digest
+
+
+def _fingerprint(version):
+    return version.rpartition("|")[2]
+
+
+def _translated_originals(model):
+    """modeltranslation's original columns (name beside name_en…): read through them, a value
+    depends on the active language."""
+    try:
+        return set(translator.get_options_for_model(model).all_fields)
+    except NotRegistered:
+        return set()
+
+
+class VersionField(forms.CharField):
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False  # not an edit: never in the change message or the history
+
+
+class VersionedFormMixin:
+    """The change form of a record: it refuses to save over a change someone else made after it
+    was opened, and shows that version's values next to the editor's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[VERSION_FIELD] = VersionField(required=False)
+        if not self.is_bound and self.instance.pk is not None:
+            # The stored record, not self.instance: the history's revert form shows an old version.
+            stored = _stored(type(self.instance), self.instance.pk)
+            if stored is not None:
+                self.initial[VERSION_FIELD] = record_version(stored)
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get(VERSION_FIELD)
+        if opened:  # a form posted without it (a script, an old page) is saved as before
+            self._refuse_if_changed_since(opened, cleaned)
+        return cleaned
+
+    def _refuse_if_changed_since(self, opened, cleaned):
+        model = type(self.instance)
+        # The admin saves in a transaction: the row stays locked until this save commits, so that
+        # two saves at the same moment cannot both pass this check (PostgreSQL; SQLite writes one
+        # at a time anyway).
+        locked = transaction.get_connection(router.db_for_write(model)).in_atomic_block
+        stored = _stored(model, self.instance.pk, lock=locked)
+        if stored is None or _fingerprint(record_version(stored)) == _fingerprint(opened):
+            return
+        differences = list(self._differences(stored, cleaned))
+        if differences:  # a save that would put back nothing of theirs can go ahead
+            raise ValidationError(_conflict_message(stored, differences), code="edit_conflict")
+
+    def _differences(self, stored, cleaned):
+        """(label, their value, yours) for each field of the form whose stored value is not the
+        one being saved."""
+        for name, form_field in self.fields.items():
+            if name == VERSION_FIELD or name not in cleaned:
+                continue
+            try:
+                field = stored._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not field.concrete or field.many_to_many:
+                continue
+            theirs, yours = field.value_from_object(stored), cleaned[name]
+            if isinstance(yours, models.Model):
+                yours = yours.pk
+            if _same(theirs, yours):
+                continue
+            yield form_field.label or name, _shown_value(field, theirs), _shown_value(field, yours)
+
+
+def _stored(model, pk, lock=False):
+    """The record as stored now; ordered by its key alone, so that no joined row is locked."""
+    rows = model._base_manager.filter(pk=pk).order_by("pk")
+    return (rows.select_for_update() if lock else rows).first()
+
+
+def _same(a, b):
+    empty = (None, "")
+    return (a in empty and b in empty) or a == b
+
+
+def _shown_value(field, value):
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        related = field.related_model._base_manager.filter(pk=value).first()
+        return str(related if related is not None else value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, Decimal):
+        return _plain_decimal(value)
+    return str(value)
+
+
+def _conflict_message(stored, differences):
+    last = None
+    if hasattr(stored, "history"):
+        last = stored.history.order_by("-history_date", "-history_id").select_related("history_user").first()
+    name = stored._meta.verbose_name
+    if last is not None and last.history_user is not None:
+        text = gettext(
+            "%(user)s changed this %(name)s at %(time)s, after you opened this page. Nothing was saved, so as "
+            "not to undo their change. Their values and yours are below: reload the page to start from their "
+            "version, then make your change again."
+        ) % {
+            "user": last.history_user.get_username(),
+            "name": name,
+            "time": formats.date_format(timezone.localtime(last.history_date), "DATETIME_FORMAT"),
+        }
+    else:
+        text = gettext(
+            "Someone else changed this %(name)s after you opened this page. Nothing was saved, so as not to "
+            "undo their change. Their values and yours are below: reload the page to start from their "
+            "version, then make your change again."
+        ) % {"name": name}
+    rows = format_html_join(
+        "", "<tr><th scope='row'>{}</th><td><bdi>{}</bdi></td><td><bdi>{}</bdi></td></tr>", differences
+    )
+    return format_html(
+        "<p>{}</p><table class='smedash-conflict'><thead><tr><th scope='col'>{}</th><th scope='col'>{}</th>"
+        "<th scope='col'>{}</th></tr></thead><tbody>{}</tbody></table>",
+        text,
+        gettext("field"),
+        gettext("saved now (their version)"),
+        gettext("yours (not saved)"),
+        rows,
+    )
+
+
+class ConcurrentEditAdmin:
+    """For a model admin: a change form opened before someone else saved the same record refuses
+    to save, instead of silently putting back the old values (``VersionedFormMixin``). Its
+    template renders the hidden version field (and styles the comparison)."""
+
+    # In the indicators app's templates, like the history's; it names no model.
+    change_form_template = "admin/indicators/change_form_versioned.html"
+
+    def get_form(self, request, obj=None, *args, **kwargs):
+        form = super().get_form(request, obj, *args, **kwargs)
+        if obj is None or obj.pk is None:
+            return form  # the add form
+        return type(form.__name__, (VersionedFormMixin, form), {})

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
+from countries.models import Area
 from indicators.models import Indicator, Observation, Source
 
 VERSION = re.compile(r'<input type="hidden" name="edit_version" value="([^"]+)"')
@@ -151,6 +152,31 @@ def test_indicators_and_sources_are_protected_too(editors, model, lookup, field,
     assert sara.post(url, hers).status_code == 302
     record.refresh_from_db()
     assert getattr(record, field) == mine
+
+
+def test_an_areas_change_form_refuses_an_outdated_save(editors):
+    """The areas' admin, in the countries app, has the same protection (smedash.admin_base)."""
+    sara, omid = editors
+    area = Area.objects.get(code="JPN")
+    url = change_url(area, "ar")
+    hers = open_form(sara, url)
+    his = open_form(omid, url)
+    his["name_en"] = "Japan (State of)"
+    assert omid.post(url, his).status_code == 302
+    hers["name_en"] = "Nippon"
+    response = sara.post(url, hers)
+    assert response.status_code == 200
+    page = text(response)
+    with translation.override("ar"):
+        assert REFUSED["ar"].format(name=Area._meta.verbose_name) in page
+    assert "<td><bdi>Japan (State of)</bdi></td><td><bdi>Nippon</bdi></td>" in page
+    area.refresh_from_db()
+    assert area.name_en == "Japan (State of)"
+    hers = open_form(sara, url)  # reloaded: his version, and the save goes through
+    hers["name_en"] = "Nippon"
+    assert sara.post(url, hers).status_code == 302
+    area.refresh_from_db()
+    assert area.name_en == "Nippon"
 
 
 def test_a_save_that_changed_nothing_in_between_is_no_conflict(editors, figure):

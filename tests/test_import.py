@@ -13,7 +13,8 @@ from openpyxl import Workbook
 
 from indicators.cache import data_version
 from indicators.exports import EXPORT_COLUMNS
-from indicators.importing import ImportFileError, import_file
+from indicators.import_limits import ImportFileError
+from indicators.importing import import_file
 from indicators.models import Observation
 
 IMPORT_URL = "/{lang}/admin/indicators/observation/import/"

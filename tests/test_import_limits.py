@@ -25,9 +25,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook
 
-from indicators import admin as indicators_admin
+from indicators import admin_import, import_uploads
 from indicators.forms import ImportForm
-from indicators.importing import ImportFileError, ImportLimits, import_file, read_table
+from indicators.import_files import read_table
+from indicators.import_limits import ImportFileError, ImportLimits
+from indicators.importing import import_file
 from indicators.models import Observation
 
 IMPORT_URL = "/{lang}/admin/indicators/observation/import/"
@@ -512,7 +514,7 @@ def test_a_confirmation_while_the_first_is_running_waits_for_it(editor_client, t
 def test_figures_written_by_someone_else_meanwhile_make_the_import_write_nothing(editor_client, tmp_path):
     records = rows(2)
     ticket = upload(editor_client, to_csv(records)).context["ticket"]
-    real_apply = indicators_admin.apply_plan
+    real_apply = admin_import.apply_plan
 
     def someone_else_first(plan, **kwargs):
         # Another import writes the first row's figure between this one's check and its writing.
@@ -522,7 +524,7 @@ def test_figures_written_by_someone_else_meanwhile_make_the_import_write_nothing
         )
         return real_apply(plan, **kwargs)
 
-    with mock.patch.object(indicators_admin, "apply_plan", someone_else_first):
+    with mock.patch.object(admin_import, "apply_plan", someone_else_first):
         response = editor_client.post(IMPORT_URL.format(lang="ar"), {"ticket": ticket}, follow=True)
     assert_translated(
         page_of(response),
@@ -547,7 +549,7 @@ def test_an_upload_over_the_limit_is_not_kept(editor_client, settings):
     """The upload handler stops taking the file at the limit (the rest is read and thrown away)."""
     settings.SMEDASH_IMPORT_MAX_BYTES = 1000
     seen = []
-    real = indicators_admin._UploadLimit.receive_data_chunk
+    real = import_uploads.UploadLimit.receive_data_chunk
 
     def spy(self, raw_data, start):
         try:
@@ -556,7 +558,7 @@ def test_an_upload_over_the_limit_is_not_kept(editor_client, settings):
             seen.append(type(error).__name__)
             raise
 
-    with mock.patch.object(indicators_admin._UploadLimit, "receive_data_chunk", spy):
+    with mock.patch.object(import_uploads.UploadLimit, "receive_data_chunk", spy):
         response = upload(editor_client, b"area,indicator\n" + b"x" * 200_000)
     assert seen == ["SkipFile"]
     assert response.context["form"].errors["file"] == [

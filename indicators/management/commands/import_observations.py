@@ -5,7 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from indicators.forms import file_too_large_message
-from indicators.importing import CHANGED, NEW, REJECTED, ImportFileError, ImportLimits, import_file
+from indicators.import_limits import ImportFileError, ImportLimits
+from indicators.import_plan import CHANGED, NEW, REJECTED
+from indicators.importing import import_file
 
 
 class Command(BaseCommand):
