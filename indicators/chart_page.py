@@ -4,6 +4,7 @@ modebar's texts in the page's language, and both serialised once for the page.""
 from django.utils.translation import gettext_lazy
 from plotly.io.json import to_json_plotly
 
+from .charts import narrow_variant
 from .text import current_lang
 
 # The modebar's texts, keyed by plotly.js's English strings (plotly-basic.js); the values go
@@ -44,7 +45,9 @@ def chart_config(filename="smedash-chart"):
     return {
         "locale": current_lang(),
         "displaylogo": False,
-        "responsive": True,
+        # chart.js lays the chart out again itself when its width changes (and switches between
+        # the wide and the narrow layout), so plotly.js's own window listener is not needed.
+        "responsive": False,
         # sendChartToCloud would post the chart to another host: never offered.
         "modeBarButtonsToRemove": ["select2d", "lasso2d", "toggleSpikelines", "sendChartToCloud", "toImage"],
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
@@ -52,10 +55,19 @@ def chart_config(filename="smedash-chart"):
 
 
 def figure_json(fig, filename="smedash-chart"):
-    """The figure and its config as JSON text ({data, layout, config}) for the page, serialised
-    once, by plotly's own encoder (it knows numpy arrays; Django's does not)."""
+    """The figure and its config as JSON text for the page, serialised once, by plotly's own
+    encoder (it knows numpy arrays; Django's does not): ``{data, layout, config}``, and for a
+    page's figure its narrow layout, ``narrow: {data, layout}``, with ``wide_min_width``, the
+    chart width (CSS px) below which static/js/chart.js draws it (``charts.narrow_variant``)."""
     payload = fig.to_plotly_json()
-    return to_json_plotly({"data": payload["data"], "layout": payload["layout"], "config": chart_config(filename)})
+    page = {"data": payload["data"], "layout": payload["layout"], "config": chart_config(filename)}
+    variant = narrow_variant(fig)
+    if variant is not None:
+        narrow, wide_min_width = variant
+        narrow_payload = narrow.to_plotly_json()
+        page["narrow"] = {"data": narrow_payload["data"], "layout": narrow_payload["layout"]}
+        page["wide_min_width"] = wide_min_width
+    return to_json_plotly(page)
 
 
 def modebar_locale():

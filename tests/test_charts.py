@@ -192,7 +192,7 @@ def test_payload_carries_the_locale_and_the_modebar_dictionary_is_translated(see
     assert payload["config"]["locale"] == "fa"
     assert payload["config"]["displaylogo"] is False
     assert "sendChartToCloud" in payload["config"]["modeBarButtonsToRemove"]  # it posts to another host
-    assert set(payload) == {"data", "layout", "config"}
+    assert set(payload) == {"data", "layout", "config", "narrow", "wide_min_width"}
     locale = in_lang("fa", chart_page.modebar_locale)
     assert locale["name"] == "fa"
     assert locale["dictionary"]["Zoom in"] == "بزرگ\u200cنمایی"

@@ -1,8 +1,33 @@
-/* Draws the chart of a page from its json_script elements: #chart-data ({data, layout, config})
-   and #plotly-locale (the modebar's texts in the page's language). No data is pasted into inline
-   scripts, so a Content-Security-Policy without 'unsafe-inline' can be used. */
+/* Draws the chart of a page from its json_script elements: #chart-data ({data, layout, config},
+   and narrow: {data, layout} with wide_min_width) and #plotly-locale (the modebar's texts in the
+   page's language). No data is pasted into inline scripts, so a Content-Security-Policy without
+   'unsafe-inline' can be used.
+
+   Two layouts, both built on the server (indicators/charts.py): the wide one (vertical bars, as
+   in the PNG) where the chart is at least wide_min_width CSS pixels wide, else the narrow one
+   (horizontal bars, labels on the start side, legend and notes below). When the chart's width
+   changes (a window resized, a phone turned), the chart is laid out again for the new width,
+   switching layouts with Plotly.react where needed. #chart carries data-layout ("wide" or
+   "narrow"), data-width (the width it was last laid out for) and data-scheme ("light" or
+   "dark"). In dark mode (prefers-color-scheme) the chart's colours are swapped for dark ones
+   (DARK_COLOURS); printed, it is drawn light, PRINT_WIDTH pixels wide. Server PNGs stay light. */
 (function () {
   "use strict";
+
+  /* indicators/charts.py's colours, and what they become on a dark page (the same contrast
+     against the dark background, the three kinds of area still told apart). */
+  var DARK_COLOURS = {
+    "#ffffff": "#16191d", // paper and plot: site.css's --background in dark mode
+    "#1f2328": "#e6e8eb", // text
+    "#4d5560": "#b4bac2", // muted text, zero line, separators
+    "#d9dde3": "#3a414b", // grid
+    "#1d5c8f": "#5fa8e8", // countries
+    "#8a4f00": "#e0a24a", // groups of countries
+    "#2f6b2c": "#7cc777" // regions
+  };
+  var DARK_MODEBAR = { bgcolor: "rgba(0,0,0,0)", color: "#b4bac2", activecolor: "#e6e8eb" };
+  // The chart on an A4 page (site.css's print rules give #chart this width: 170 mm).
+  var PRINT_WIDTH = 642;
 
   function readJSON(id) {
     var element = document.getElementById(id);
@@ -28,12 +53,53 @@
     };
   }
 
+  function chooseLayout(figure, width) {
+    return figure.narrow && width < (figure.wide_min_width || 0) ? "narrow" : "wide";
+  }
+
+  /* Every colour of the figure that has a dark counterpart, swapped (in place). */
+  function darken(value) {
+    if (Array.isArray(value)) {
+      for (var i = 0; i < value.length; i++) {
+        value[i] = darken(value[i]);
+      }
+      return value;
+    }
+    if (value && typeof value === "object") {
+      Object.keys(value).forEach(function (key) {
+        value[key] = darken(value[key]);
+      });
+      return value;
+    }
+    if (typeof value === "string" && DARK_COLOURS.hasOwnProperty(value.toLowerCase())) {
+      return DARK_COLOURS[value.toLowerCase()];
+    }
+    return value;
+  }
+
+  /* A fresh copy of one layout's {data, layout}: plotly.js writes into the objects it is given
+     (autoranges, defaults), and each redraw must start again from what the server sent. */
+  function layoutCopy(text, kind, dark) {
+    var figure = JSON.parse(text);
+    var chosen = kind === "narrow" ? figure.narrow : figure;
+    // The width is the chart's own (its container's), measured again at every redraw.
+    chosen.layout.autosize = true;
+    if (dark) {
+      darken(chosen.data);
+      darken(chosen.layout);
+      chosen.layout.modebar = DARK_MODEBAR;
+    }
+    return chosen;
+  }
+
   function draw() {
-    var figure = readJSON("chart-data");
+    var element = document.getElementById("chart-data");
     var target = document.getElementById("chart");
-    if (!figure || !target || !window.Plotly) {
+    if (!element || !target || !window.Plotly) {
       return;
     }
+    var text = element.textContent;
+    var figure = JSON.parse(text);
     var locale = readJSON("plotly-locale");
     if (locale && locale.name !== "en") {
       window.Plotly.register({ moduleType: "locale", name: locale.name, dictionary: locale.dictionary, format: {} });
@@ -43,7 +109,85 @@
     if (pngLink) {
       config.modeBarButtonsToAdd = [serverImageButton(pngLink, locale)];
     }
-    window.Plotly.newPlot(target, figure.data, figure.layout, config).then(function () {
+    var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+    var printing = false;
+
+    var drawn = { kind: null, width: null, dark: null };
+    var pending = false;
+    var queue = Promise.resolve();
+
+    function isDark() {
+      return !printing && !!(darkQuery && darkQuery.matches);
+    }
+
+    function laidOut(kind, width, dark) {
+      drawn.kind = kind;
+      drawn.width = width;
+      drawn.dark = dark;
+      target.setAttribute("data-layout", kind);
+      target.setAttribute("data-width", String(width));
+      target.setAttribute("data-scheme", dark ? "dark" : "light");
+    }
+
+    function update() {
+      pending = false;
+      var width = target.clientWidth;
+      var dark = isDark();
+      if (printing || !width || (width === drawn.width && dark === drawn.dark)) {
+        return;
+      }
+      var kind = chooseLayout(figure, width);
+      queue = queue
+        .then(function () {
+          if (kind !== drawn.kind || dark !== drawn.dark) {
+            var chosen = layoutCopy(text, kind, dark);
+            return window.Plotly.react(target, chosen.data, chosen.layout, config);
+          }
+          return window.Plotly.Plots.resize(target);
+        })
+        .then(function () {
+          laidOut(kind, width, dark);
+        });
+    }
+
+    function schedule() {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(update);
+      }
+    }
+
+    /* Printing: there is no frame to wait for between this event and the printed layout, so the
+       chart is drawn at once (plotly.js draws bars synchronously), light, at the printed width. */
+    function beforePrint() {
+      if (printing) {
+        return;
+      }
+      printing = true;
+      var kind = chooseLayout(figure, PRINT_WIDTH);
+      var chosen = layoutCopy(text, kind, false);
+      chosen.layout.autosize = false;
+      chosen.layout.width = PRINT_WIDTH;
+      window.Plotly.react(target, chosen.data, chosen.layout, config);
+      laidOut(kind, PRINT_WIDTH, false);
+    }
+
+    function afterPrint() {
+      if (!printing) {
+        return;
+      }
+      printing = false;
+      drawn.kind = null;
+      drawn.width = null;
+      schedule();
+    }
+
+    var width = target.clientWidth;
+    var kind = chooseLayout(figure, width);
+    var dark = isDark();
+    var first = layoutCopy(text, kind, dark);
+    queue = window.Plotly.newPlot(target, first.data, first.layout, config).then(function () {
+      laidOut(kind, width, dark);
       // A bar leads to its source and quote: one click away, on the same page.
       target.on("plotly_click", function (event) {
         var point = event && event.points && event.points[0];
@@ -51,6 +195,24 @@
           window.location.hash = point.customdata;
         }
       });
+      // Laid out again when the chart's width changes; its height is the layout's own.
+      if (window.ResizeObserver) {
+        new window.ResizeObserver(schedule).observe(target);
+      } else {
+        window.addEventListener("resize", schedule);
+      }
+      if (darkQuery && darkQuery.addEventListener) {
+        darkQuery.addEventListener("change", schedule);
+      }
+      window.addEventListener("beforeprint", beforePrint);
+      window.addEventListener("afterprint", afterPrint);
+      var printQuery = window.matchMedia ? window.matchMedia("print") : null;
+      if (printQuery && printQuery.addEventListener) {
+        printQuery.addEventListener("change", function (event) {
+          (event.matches ? beforePrint : afterPrint)();
+        });
+      }
+      schedule();
     });
   }
 

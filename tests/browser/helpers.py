@@ -301,3 +301,177 @@ def png_bars(page, data):
     import base64
 
     return page.evaluate(_PNG_BARS, [base64.b64encode(data).decode(), BAR_COLOURS])
+
+
+# --- layout at every screen size (tests/browser/test_responsive.py) ------------------------------
+
+# name -> Playwright context options: phones and a tablet are touch screens with a mobile viewport.
+SCREENS = {
+    "360": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+    "390": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+    "768": {"viewport": {"width": 768, "height": 1024}, "is_mobile": True, "has_touch": True},
+    "1280": {"viewport": {"width": 1280, "height": 900}},
+}
+PHONES = ("360", "390")
+
+# The chart's texts, by kind: each drawn <text> is one box (a wrapped label is one <text>).
+CHART_TEXTS = {
+    "category/value tick": ".xtick text, .ytick text",
+    "bar label": ".bartext, .textpoint text",
+    "legend": ".legendtext",
+    "title": ".gtitle, .gtitle-subtitle",
+    "axis title": ".g-xtitle text, .g-ytitle text",
+    "note": ".annotation-text",
+}
+
+_LAYOUT_STATE = """([textKinds, targets]) => {
+  const round = (r) => ({left: Math.round(r.left * 10) / 10, right: Math.round(r.right * 10) / 10,
+                         top: Math.round(r.top * 10) / 10, bottom: Math.round(r.bottom * 10) / 10});
+  const shown = (e, stop) => {
+    for (let n = e; n && n !== stop; n = n.parentElement) {
+      const s = getComputedStyle(n);
+      if (s.display === 'none' || s.visibility === 'hidden' || s.opacity === '0') { return false; }
+    }
+    return true;
+  };
+  const doc = document.documentElement;
+  const state = {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, chart: null,
+                 smallText: [], targets: []};
+  const gd = document.getElementById('chart');
+  if (gd && gd.querySelector('.main-svg')) {
+    const svg = gd.querySelector('.main-svg');
+    const texts = [];
+    for (const [kind, selector] of Object.entries(textKinds)) {
+      for (const e of gd.querySelectorAll(selector)) {
+        const r = e.getBoundingClientRect();
+        if (!e.textContent.trim() || r.width < 1 || r.height < 1 || !shown(e, gd)) { continue; }
+        texts.push({kind, text: e.textContent.slice(0, 60), fontSize: parseFloat(getComputedStyle(e).fontSize),
+                    ...round(r)});
+      }
+    }
+    const modebar = gd.querySelector('.modebar');
+    const frame = svg.getBoundingClientRect(), size = gd._fullLayout._size;
+    state.chart = {
+      svg: round(frame),
+      plot: round({left: frame.left + size.l, right: frame.left + size.l + size.w,
+                   top: frame.top + size.t, bottom: frame.top + size.t + size.h}),
+      texts,
+      modebar: modebar ? round(modebar.getBoundingClientRect()) : null,
+      layout: gd.dataset.layout || null,
+      horizontal: !!(gd.data && gd.data[0] && gd.data[0].orientation === 'h'),
+    };
+  }
+  // Page text (outside the chart): every visible run of text, with its element's font size.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const e = node.parentElement;
+    if (!node.textContent.trim() || seen.has(e) || (gd && gd.contains(e))) { continue; }
+    seen.add(e);
+    if (e.closest('.visually-hidden, .skip-link, script, style, [hidden]')) { continue; }
+    const r = e.getBoundingClientRect();
+    if (r.width < 2 || r.height < 2 || !shown(e, document.body)) { continue; }
+    const size = parseFloat(getComputedStyle(e).fontSize);
+    state.smallText.push({tag: e.tagName.toLowerCase(), cls: e.className || '', size,
+                          text: node.textContent.trim().slice(0, 40)});
+  }
+  for (const e of document.querySelectorAll(targets)) {
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || !shown(e, document.body)) { continue; }
+    state.targets.push({what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' +
+                        e.textContent.trim().slice(0, 30), ...round(r)});
+  }
+  return state;
+}"""
+
+# What a finger must hit (WCAG 2.2, 2.5.8): the language switcher, the site's navigation, the
+# compare form's controls and area picker, the chart's downloads and "Copy link", pagination.
+TOUCH_TARGETS = ", ".join(
+    [
+        ".language-nav a",
+        ".site-nav a",
+        "form.filters select",
+        "form.filters button",
+        ".area-picker summary",
+        ".area-choices label.check",
+        ".chart-actions .action",
+        ".pagination a",
+        ".entry-points a",
+    ]
+)
+MIN_TARGET = 24  # CSS px
+TARGET_GAP = 4  # CSS px between two targets
+MIN_CHART_FONT = 11  # px
+MIN_PHONE_FONT = 16  # px
+
+
+def layout_state(page):
+    return page.evaluate(_LAYOUT_STATE, [CHART_TEXTS, TOUCH_TARGETS])
+
+
+def overlap(a, b, tolerance=1):
+    """Two boxes overlap if they share more than ``tolerance`` px both across and down."""
+    across = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    down = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return across > tolerance and down > tolerance
+
+
+def chart_overlaps(chart):
+    """Pairs of chart texts (and the modebar, and the plot area where the bars are) that overlap:
+    [(a, b)]. Only the value labels belong inside the plot area."""
+    boxes = list(chart["texts"])
+    if chart["modebar"] and chart["modebar"]["right"] - chart["modebar"]["left"] > 1:
+        boxes.append({"kind": "modebar", "text": "", **chart["modebar"]})
+    boxes.append({"kind": "plot area", "text": "", **chart["plot"]})
+
+    def clash(a, b):
+        if "plot area" in (a["kind"], b["kind"]) and "bar label" in (a["kind"], b["kind"]):
+            return False
+        return overlap(a, b)
+
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if clash(a, b)]
+
+
+def layout_problems(state, screen_width, phone):
+    """Everything wrong with a page's layout at this screen width, as readable lines, and the
+    number of overlapping chart text pairs."""
+    problems = []
+    if state["scrollWidth"] > screen_width:
+        problems.append(f"page {state['scrollWidth']} px wide on a {screen_width} px screen")
+    overlaps = []
+    chart = state["chart"]
+    if chart:
+        svg = chart["svg"]
+        if svg["left"] < -0.5 or svg["right"] > screen_width + 0.5:
+            problems.append(f"chart from x={svg['left']} to {svg['right']}, screen {screen_width} px")
+        for t in chart["texts"]:
+            if t["left"] < svg["left"] - 1 or t["right"] > svg["right"] + 1 or t["top"] < svg["top"] - 1:
+                problems.append(f"chart text outside the chart: {t['kind']} {t['text']!r} {t}")
+            if t["fontSize"] < MIN_CHART_FONT:
+                problems.append(f"chart text of {t['fontSize']} px: {t['kind']} {t['text']!r}")
+        overlaps = chart_overlaps(chart)
+        for a, b in overlaps:
+            problems.append(f"overlap: {a['kind']} {a['text']!r} {box(a)} × {b['kind']} {b['text']!r} {box(b)}")
+    if phone:
+        small = [t for t in state["smallText"] if t["size"] < MIN_PHONE_FONT - 0.05]
+        for t in small[:10]:
+            problems.append(f"page text of {t['size']} px: <{t['tag']} class={t['cls']!r}> {t['text']!r}")
+        if len(small) > 10:
+            problems.append(f"… and {len(small) - 10} more texts under {MIN_PHONE_FONT} px")
+    targets = state["targets"]
+    for t in targets:
+        if t["right"] - t["left"] < MIN_TARGET - 0.05 or t["bottom"] - t["top"] < MIN_TARGET - 0.05:
+            problems.append(f"touch target {t['what']!r} {t['right'] - t['left']:.1f} × {t['bottom'] - t['top']:.1f}")
+        if t["left"] < -0.5 or t["right"] > screen_width + 0.5:
+            problems.append(f"touch target {t['what']!r} outside the screen: {box(t)}")
+    for i, a in enumerate(targets):
+        for b in targets[i + 1 :]:
+            if overlap(a, b, tolerance=-TARGET_GAP):
+                problems.append(
+                    f"touch targets closer than {TARGET_GAP} px: {a['what']!r} {box(a)} × {b['what']!r} {box(b)}"
+                )
+    return problems, len(overlaps)
+
+
+def box(b):
+    return f"[{b['left']:.0f}–{b['right']:.0f} × {b['top']:.0f}–{b['bottom']:.0f}]"

@@ -50,7 +50,8 @@ def public_view(open_page, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_draft_is_not_public_until_an_editor_publishes_it(open_page, lang):
-    shown_value = format_quantity(float(VALUE), "percent", lang)  # '77.5%', '۷۷٫۵٪', '٧٧٫٥٪'
+    with translation.override(lang):
+        shown_value = format_quantity(float(VALUE), "percent")  # '77.5%', '۷۷٫۵٪', '٧٧٫٥٪'
     _page, bars_before, table_before, _labels = public_view(open_page, lang)
     assert (
         bars_before

@@ -15,6 +15,7 @@ import pytest
 from django.utils import translation
 
 from indicators import browser, chart_page, charts
+from indicators.image_views import DEFAULT_PRESET, PRESETS
 
 from .conftest import SCREENSHOTS
 from .helpers import (
@@ -114,10 +115,9 @@ def test_download_png_is_an_image_of_the_chart(page, lang, view):
     assert file.suggested_filename.endswith(".png")
     assert data[:8] == PNG_SIGNATURE
     width, height = png_size(data)
-    asked = parse_qs(href.query)
-    scale = float(asked.get("scale", ["1"])[0])
-    assert width == round(int(asked.get("width", [charts.WIDTH])[0]) * scale), (width, height)
-    assert charts.HEIGHT * scale <= height <= 2400 * scale, (width, height)
+    preset = PRESETS[parse_qs(href.query).get("size", [DEFAULT_PRESET])[0]]
+    assert width == preset.width * preset.scale, (width, height)
+    assert charts.HEIGHT * preset.scale <= height <= 2400 * preset.scale, (width, height)
     assert len(data) > 20_000, "the PNG is suspiciously small for a chart"
     assert_png_shows(page, data, figures, lang)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -132,10 +132,11 @@ def test_download_png_is_an_image_of_the_chart(page, lang, view):
     _file, camera_data = download(page, camera)
     assert png_size(camera_data) == (width, height)
 
-    # A size asked for in the address is the size delivered (scale multiplies it).
-    sized = page.request.get(f"{page.base_url}{href.path}?{href.query}&width=800&height=500&scale=2")
+    # A size preset asked for in the address is the size delivered (scale multiplies it).
+    share = PRESETS["share"]
+    sized = page.request.get(f"{page.base_url}{href.path}?{href.query}&size={share.name}")
     assert sized.ok, sized.status
-    assert png_size(sized.body()) == (1600, 1000)
+    assert png_size(sized.body()) == (share.width * share.scale, share.height * share.scale)
     assert_no_problems(page)
 
 
