@@ -15,15 +15,21 @@ the data makes every entry stale.
 """
 
 import json
+import logging
+import secrets
+import threading
+import time
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from django_ratelimit.decorators import ratelimit
@@ -43,7 +49,8 @@ from .api_params import (
     SourcesForm,
     read_query,
 )
-from .cache import cached
+from .cache import cached, data_version
+from .formatting import format_number
 from .models import Indicator, Observation, Source
 from .params import QueryError
 from .text import LANGUAGES, json_number
@@ -237,17 +244,30 @@ def openapi(request, query):
 
 # Full-data downloads ---------------------------------------------------------------------------
 
+# CSV and JSON are streamed from the database, a chunk of rows at a time (constant memory; the
+# header leaves at once), on every request: the rate limit bounds what one address can ask for,
+# and a body of 300,000 rows has no place in the cache. The workbook takes about a minute to write
+# at that size, so it is built once per data version and language into a file
+# (``exports.build_stored_xlsx``) and served from there: in the request when the data is small
+# enough to be written well within gunicorn's 30 s; else by ``manage.py build_downloads`` (run it
+# after an import or on a schedule; a job engine would do it on its own, and none is installed),
+# while requests get a 503 saying the CSV and JSON are ready. One build at a time, on every
+# server (a lock in the cache) and in each process; no thread is started here.
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_INLINE_ROWS = 10_000  # up to this many rows the workbook is built in the request (~2 s)
+XLSX_ROWS_PER_SECOND = 5_000  # about how fast it is written, for Retry-After
+XLSX_BUILD_SECONDS = 15 * 60  # a build lock left by a killed process expires after this
+XLSX_LOCK_KEY = "smedash:xlsx-build"
+_building_here = threading.Lock()
+logger = logging.getLogger(__name__)
 
-def json_download(observations, lang=None):
+
+def json_stream(observations, lang=None):
     """The export's JSON document with the contract version first."""
-    return exports.json_bytes(observations, lang, head={"version": VERSION})
+    return exports.json_stream(observations, lang, head={"version": VERSION})
 
 
-DOWNLOADS = {
-    "csv": (exports.csv_bytes, "text/csv; charset=utf-8"),
-    "json": (json_download, "application/json"),
-    "xlsx": (exports.xlsx_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
+STREAMED = {"csv": (exports.csv_stream, "text/csv; charset=utf-8"), "json": (json_stream, "application/json")}
 
 
 def expensive_rate(group, request):
@@ -259,9 +279,92 @@ def expensive_rate(group, request):
 @api_view(DownloadForm)
 def download(request, query, fmt):
     lang = query["lang"]  # None: the language-less file (English notes, no name columns)
-    produce, content_type = DOWNLOADS[fmt]
-    body = cached("api:download", (fmt, lang), lambda: produce(Observation.objects.published(), lang), CACHE_SECONDS)
-    response = HttpResponse(body, content_type=content_type)
-    filename = f"smedash-observations-{lang}.{fmt}" if lang else f"smedash-observations.{fmt}"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    if fmt == "xlsx":
+        response = xlsx_download(request, lang)
+    else:
+        produce, content_type = STREAMED[fmt]
+        # HEAD: the same headers, and no query at all.
+        body = produce(Observation.objects.published(), lang) if request.method == "GET" else iter(())
+        response = StreamingHttpResponse(body, content_type=content_type)
+    if response.status_code == 200:
+        filename = f"smedash-observations-{lang}.{fmt}" if lang else f"smedash-observations.{fmt}"
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def xlsx_download(request, lang):
+    """The stored workbook of the current data version, built first if it is small (see above)."""
+    version = data_version()
+    stream = _open(exports.stored_xlsx_path(version, lang))
+    if stream is None:
+        if Observation.objects.published().count() > XLSX_INLINE_ROWS:
+            return _not_built(request)
+        started = build_workbook(version, lang)
+        if started is not True:
+            return _being_built(request, started)
+        stream = _open(exports.stored_xlsx_path(version, lang))
+        if stream is None:  # built, then replaced by a newer version's build at once
+            return _being_built(request, 5)
+    return FileResponse(stream, content_type=XLSX_CONTENT_TYPE)
+
+
+def _open(path):
+    try:
+        return open(path, "rb")  # noqa: SIM115 (FileResponse closes it); once open, a deletion cannot hurt
+    except FileNotFoundError:
+        return None
+
+
+def build_workbook(version, lang):
+    """Build the stored workbook of ``version`` and ``lang`` now, unless a build is under way:
+    True when built, else the seconds until the other build should be done."""
+    if not _building_here.acquire(blocking=False):
+        return _seconds_left(cache.get(XLSX_LOCK_KEY))
+    try:
+        token, rows = secrets.token_hex(8), Observation.objects.published().count()
+        lock = {"token": token, "started": time.time(), "seconds": max(5, rows // XLSX_ROWS_PER_SECOND)}
+        if cache.add(XLSX_LOCK_KEY, lock, XLSX_BUILD_SECONDS) is False:  # None: no cache to ask; build
+            return _seconds_left(cache.get(XLSX_LOCK_KEY))
+        try:
+            started = time.monotonic()
+            exports.build_stored_xlsx(version, Observation.objects.published(), lang, stale_after=XLSX_BUILD_SECONDS)
+            logger.info("download xlsx-%s-%s built in %.1f s", version, lang or "all", time.monotonic() - started)
+        finally:
+            if (cache.get(XLSX_LOCK_KEY) or {}).get("token") == token:
+                cache.delete(XLSX_LOCK_KEY)
+        return True
+    finally:
+        _building_here.release()
+
+
+def _seconds_left(lock):
+    if not lock:
+        return 5
+    return max(5, round(lock["started"] + lock["seconds"] - time.time()))
+
+
+def _not_built(request):
+    """A large workbook not built yet for this data version: the command builds it."""
+    with translation.override(message_language(request)):
+        message = _(
+            "The Excel workbook of this much data is prepared on the server (manage.py build_downloads) "
+            "and is not ready yet. The CSV and JSON downloads are ready now."
+        )
+    response = JsonResponse(
+        {"error": message, "parameter": None}, status=503, json_dumps_params={"ensure_ascii": False}
+    )
+    response["Retry-After"] = "300"
+    return response
+
+
+def _being_built(request, seconds):
+    with translation.override(message_language(request)):
+        message = _(
+            "The Excel workbook of the current data is being prepared. Please try again in about %(seconds)s "
+            "seconds; the CSV and JSON downloads are ready now."
+        ) % {"seconds": format_number(seconds)}
+    response = JsonResponse(
+        {"error": message, "parameter": None}, status=503, json_dumps_params={"ensure_ascii": False}
+    )
+    response["Retry-After"] = str(seconds)
     return response

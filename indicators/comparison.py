@@ -35,6 +35,11 @@ from .selectors import (
 from .text import direction
 
 COMPARE_AREAS_PER_PAGE = 12  # areas on one comparison chart
+# The figures one page draws, however many an area has: the newest of each area (two decades of
+# yearly figures fit), and of the figures unclear in their source, listed on every page, at most
+# as many again. What is left out is counted, and said (notices, and ``more`` in the JSON twin).
+COMPARE_FIGURES_PER_AREA = 20
+COMPARE_NOT_CHARTED_PER_PAGE = 20
 AREA_CHOICES_OPEN = 30  # up to this many areas, the comparison's list of areas starts unfolded
 Qualifier = Observation.Qualifier
 
@@ -64,23 +69,33 @@ def compare_page(indicator_code, params):
         year=params.year if params.year not in (YEAR_LATEST, YEAR_ALL) else None,
         scope=None if params.scope == SCOPE_ALL else params.scope,
         latest=params.year == YEAR_LATEST,
+        per_area=COMPARE_FIGURES_PER_AREA,
     )
+    charted_rows = [row for row in rows if row.qualifier != Qualifier.UNCLEAR]
     page_url = url("compare", indicator.code)
     page_ids, pagination = paginate(
-        _chart_order(rows, areas_by_id),
+        _chart_order(charted_rows, areas_by_id),
         params.page,
         COMPARE_AREAS_PER_PAGE,
         lambda n: f"{page_url}?{params.as_query(page=n)}",
     )
-    # Only the page's figures are read in full. Figures the source garbles (few) are listed on
-    # every page: they are not drawn, so they have no place in the chart's order.
-    wanted = [pk for pk, area_id, _v, qualifier in rows if qualifier == Qualifier.UNCLEAR or area_id in set(page_ids)]
+    on_page = set(page_ids)
+    # Only the page's figures are read in full. Figures the source garbles are listed on every
+    # page (they are not drawn, so they have no place in the chart's order): those of the page's
+    # areas first, then by area, at most COMPARE_NOT_CHARTED_PER_PAGE.
+    unclear_rows = sorted(
+        (row for row in rows if row.qualifier == Qualifier.UNCLEAR),
+        key=lambda row: (row.area_id not in on_page, areas_by_id[row.area_id].code, row.rank),
+    )
+    listed_unclear = unclear_rows[:COMPARE_NOT_CHARTED_PER_PAGE]
+    wanted = [row.id for row in charted_rows if row.area_id in on_page] + [row.id for row in listed_unclear]
     figures = [figure_dict(row) for row in figures_by_ids(wanted)]
     charted = [f for f in figures if f["charted"]]
     not_charted = [f for f in figures if not f["charted"]]
     flag_figures(charted + not_charted)
     groups = group_by_area_kind(charted)
     ordered = [f for group in groups for f in group["figures"]]
+    more = _left_out(charted_rows, unclear_rows, len(listed_unclear), page_ids, areas_by_id)
     query = params.as_query()
     return {
         "kind": "compare",
@@ -95,7 +110,11 @@ def compare_page(indicator_code, params):
         "pagination": pagination,
         "sources": sources_of(ordered + not_charted),
         "flag_legend": flag_legend(ordered + not_charted),
-        "notices": _notices(ordered, not_charted, [all_areas[c] for c in params.areas if c not in available]),
+        "more": more,
+        "notices": [
+            *_notices(ordered, not_charted, [all_areas[c] for c in params.areas if c not in available]),
+            *_left_out_notices(more, params, all_areas),
+        ],
         "choices": _choices(indicator, params, all_areas, available),
         **export_links("compare", indicator.code, query=query),
         "last_changed": last_changed(ordered + not_charted),
@@ -106,12 +125,71 @@ def compare_page(indicator_code, params):
 
 def _chart_order(rows, areas_by_id):
     """The ids of the areas with charted figures, in chart order: by kind, then by their highest
-    value, then by name."""
+    value (of the figures the page would draw), then by name."""
     top = {}
-    for _pk, area_id, value, qualifier in rows:
-        if qualifier != Qualifier.UNCLEAR:
-            top[area_id] = max(top.get(area_id, value), value)
+    for row in rows:
+        top[row.area_id] = max(top.get(row.area_id, row.value), row.value)
     return sorted(top, key=lambda i: (GROUP_ORDER.index(areas_by_id[i].kind), -top[i], areas_by_id[i].name))
+
+
+def _left_out(charted_rows, unclear_rows, listed, page_ids, areas_by_id):
+    """What the page leaves out: of each of its areas, the figures past COMPARE_FIGURES_PER_AREA
+    (in chart order), and the unclear figures not listed (of every area)."""
+    shown, totals = {}, {}
+    for row in charted_rows:
+        shown[row.area_id] = shown.get(row.area_id, 0) + 1
+        totals[row.area_id] = row.total
+    unclear_totals = {row.area_id: row.total for row in unclear_rows}
+    return {
+        "per_area": COMPARE_FIGURES_PER_AREA,
+        "areas": [
+            {"area": areas_by_id[i].code, "shown": shown[i], "total": totals[i], "more": totals[i] - shown[i]}
+            for i in page_ids
+            if totals[i] > shown[i]
+        ],
+        "not_charted": sum(unclear_totals.values()) - listed,
+    }
+
+
+def _left_out_notices(more, params, all_areas):
+    """What the page leaves out, in words, with how to see it."""
+    notices = []
+    for entry in more["areas"]:
+        numbers = {
+            "area": all_areas[entry["area"]].name,
+            "more": format_number(entry["more"]),
+            "shown": format_number(entry["shown"]),
+            "total": format_number(entry["total"]),
+        }
+        if params.year in (YEAR_LATEST, YEAR_ALL):
+            notice = ngettext(
+                "%(area)s: one more figure for this choice is not shown here; the %(shown)s newest of "
+                "%(total)s are. Choose a year to see the others, or download the full data.",
+                "%(area)s: %(more)s more figures for this choice are not shown here; the %(shown)s newest of "
+                "%(total)s are. Choose a year to see the others, or download the full data.",
+                entry["more"],
+            )
+        else:
+            notice = ngettext(
+                "%(area)s: one more figure of this year is not shown here; %(shown)s of %(total)s are. "
+                "Download the full data to see them all.",
+                "%(area)s: %(more)s more figures of this year are not shown here; %(shown)s of %(total)s are. "
+                "Download the full data to see them all.",
+                entry["more"],
+            )
+        notices.append(notice % numbers)
+    if more["not_charted"]:
+        notices.append(
+            ngettext(
+                "One more figure unclear in its source is not listed here. Choose fewer areas or a year, "
+                "or download the full data, to see it.",
+                "%(count)s more figures unclear in their source are not listed here. Choose fewer areas or "
+                "a year, or download the full data, to see them.",
+                more["not_charted"],
+            )
+            % {"count": format_number(more["not_charted"])}
+        )
+    return notices
 
 
 def _notices(ordered, not_charted, missing):

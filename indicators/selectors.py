@@ -227,8 +227,27 @@ def totals():
 # --- figures ---------------------------------------------------------------------------------------
 
 
-def comparison_candidates(indicator_id, area_ids, year, scope, latest):
-    """(id, area id, value, qualifier) of the figures one comparison may show.
+@dataclass(frozen=True)
+class Candidate:
+    """A figure a comparison may show: what choosing and ordering the page needs, no more.
+
+    ``rank`` is its place among its area's figures of its kind (charted, or unclear in the
+    source), newest first; ``total`` is how many figures of that kind the area has that match the
+    choice, so that a page can say how many it leaves out."""
+
+    id: int
+    area_id: int
+    value: Decimal
+    qualifier: str
+    rank: int
+    total: int
+
+
+def comparison_candidates(indicator_id, area_ids, year, scope, latest, per_area):
+    """The figures one comparison may show: of each area, at most ``per_area`` that can be charted
+    and ``per_area`` unclear ones, the newest first (by year, undated last, then by value), ranked
+    and counted in the database, so that an area with thousands of figures costs no more rows than
+    ``per_area``.
 
     With ``latest``: per area and scope, the newest dated figures that can be charted, plus every
     undated one (it cannot be shown to be older) and every unclear one, chosen in the database.
@@ -243,10 +262,21 @@ def comparison_candidates(indicator_id, area_ids, year, scope, latest):
     if latest:
         charted_year = Case(When(~Q(qualifier=Qualifier.UNCLEAR), then=F("year")))
         newest = Window(Max(charted_year), partition_by=[F("area_id"), F("scope")])
-        shown = shown.annotate(newest=newest).filter(
+        chosen = shown.annotate(newest=newest).filter(
             Q(qualifier=Qualifier.UNCLEAR) | Q(year__isnull=True) | Q(year=F("newest"))
         )
-    return list(shown.values_list("pk", "area_id", "value", "qualifier"))
+        # A window cannot be ranked by another at the same level: the choice is a subquery.
+        shown = Observation.objects.filter(pk__in=chosen.values("pk")).order_by()
+    kind = [F("area_id"), Case(When(qualifier=Qualifier.UNCLEAR, then=Value(1)), default=Value(0))]
+    ranked = shown.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=kind,
+            order_by=[F("year").desc(nulls_last=True), F("value").desc(), F("pk")],
+        ),
+        total=Window(Count("pk"), partition_by=kind),
+    ).filter(rank__lte=per_area)
+    return [Candidate(*row) for row in ranked.values_list("pk", "area_id", "value", "qualifier", "rank", "total")]
 
 
 def years_of(indicator_id):
@@ -269,14 +299,15 @@ def newest_figures(area_id, indicator_ids, per_indicator):
         partition_by=[F("indicator_id"), unclear],
         order_by=[F("year").desc(nulls_last=True), F("value").desc(), F("pk")],
     )
-    figures = (
+    # Ranked on the figures alone (the comparison's index), then only the chosen few joined.
+    chosen = (
         Observation.objects.published()
-        .with_related()
         .filter(area_id=area_id, indicator_id__in=indicator_ids)
+        .order_by()
         .annotate(rank=rank)
         .filter(rank__lte=per_indicator)
     )
-    return [figure_row(obs) for obs in figures]
+    return [figure_row(obs) for obs in Observation.objects.filter(pk__in=chosen.values("pk")).with_related()]
 
 
 # --- sources ---------------------------------------------------------------------------------------

@@ -18,6 +18,12 @@ def chromium_at_normal_priority():
     settings.SMEDASH_PNG_LOW_PRIORITY = False
 
 
+@pytest.fixture(autouse=True)
+def downloads_in_tmp(settings, tmp_path):
+    """Workbooks built by a test go to its own directory, not var/downloads."""
+    settings.SMEDASH_DOWNLOADS_DIR = tmp_path / "downloads"
+
+
 @pytest.fixture
 def seeded(db):
     """The database with the seed data loaded, as `make run` leaves it."""

@@ -28,7 +28,7 @@ def note_cells(rows):
 def test_csv_cells_hold_no_live_formula(client, hostile_note, address):
     response = client.get(address)
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     cells = note_cells(rows)
     assert cells and all(cell == "'" + HIDDEN[1:] for cell in cells)
 
@@ -36,7 +36,7 @@ def test_csv_cells_hold_no_live_formula(client, hostile_note, address):
 def test_xlsx_cells_hold_no_formula(client, hostile_note):
     response = client.get("/api/v1/downloads/observations.xlsx")
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     header = [cell.value for cell in sheet[1]]
     notes = [row[header.index("note")] for row in sheet.iter_rows(min_row=2)]
     hostile = [cell for cell in notes if cell.value and "HYPERLINK" in cell.value]
