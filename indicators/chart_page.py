@@ -4,7 +4,7 @@ modebar's texts in the page's language, and both serialised once for the page.""
 from django.utils.translation import gettext_lazy
 from plotly.io.json import to_json_plotly
 
-from .charts import narrow_variant
+from .chart_narrow import narrow_variant
 from .text import current_lang
 
 # The modebar's texts, keyed by plotly.js's English strings (plotly-basic.js); the values go
@@ -58,7 +58,7 @@ def figure_json(fig, filename="smedash-chart"):
     """The figure and its config as JSON text for the page, serialised once, by plotly's own
     encoder (it knows numpy arrays; Django's does not): ``{data, layout, config}``, and for a
     page's figure its narrow layout, ``narrow: {data, layout}``, with ``wide_min_width``, the
-    chart width (CSS px) below which static/js/chart.js draws it (``charts.narrow_variant``)."""
+    chart width (CSS px) below which static/js/chart.js draws it (``chart_narrow.narrow_variant``)."""
     payload = fig.to_plotly_json()
     page = {"data": payload["data"], "layout": payload["layout"], "config": chart_config(filename)}
     variant = narrow_variant(fig)

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
-from indicators import chart_page, charts
+from indicators import chart_narrow, chart_page, charts
 from indicators.comparison import compare_page
 from indicators.pages import area_page
 from indicators.params import CompareParams
@@ -56,7 +56,7 @@ def test_the_page_gets_a_narrow_layout_with_horizontal_bars(seeded, lang):
         assert annotation["align"] == ("right" if rtl else "left")
         assert (annotation["xshift"] > 0) == rtl
     margin = narrow["layout"]["margin"]
-    assert (margin["r"] if rtl else margin["l"]) == charts.NARROW_LABEL_MARGIN
+    assert (margin["r"] if rtl else margin["l"]) == chart_narrow.NARROW_LABEL_MARGIN
     # Values run from the start side too: the axis is reversed in Arabic and Persian.
     low, high = narrow["layout"]["xaxis"]["range"]
     assert (low > high) == rtl
@@ -89,7 +89,9 @@ def test_narrow_labels_and_notes_are_wrapped_and_the_height_follows(seeded):
     layout = payload["narrow"]["layout"]
     for annotation in layout["annotations"]:
         for line in annotation["text"].replace("<b>", "").replace("</b>", "").split("<br>"):
-            assert len(line) <= max(charts.NARROW_NOTE_CHARS, charts.NARROW_LABEL_CHARS, charts.NARROW_TITLE_CHARS)
+            assert len(line) <= max(
+                chart_narrow.NARROW_NOTE_CHARS, chart_narrow.NARROW_LABEL_CHARS, chart_narrow.NARROW_TITLE_CHARS
+            )
     bars = sum(len(trace["y"]) for trace in payload["narrow"]["data"])
     assert layout["height"] >= bars * 34 + layout["margin"]["t"] + layout["margin"]["b"]
     # Groups of areas: their legend under the plot, a dotted line between them.
@@ -102,7 +104,7 @@ def test_the_png_figure_has_no_narrow_layout(seeded):
         data = compare_page("firm_share", CompareParams.from_query({}))
         fig = charts.compare_figure(data, width=charts.WIDTH)
         payload = json.loads(chart_page.figure_json(fig))
-    assert charts.narrow_variant(fig) is None
+    assert chart_narrow.narrow_variant(fig) is None
     assert "narrow" not in payload and "wide_min_width" not in payload
     assert fig.data[0].orientation == "v"
 
