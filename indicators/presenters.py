@@ -2,7 +2,7 @@
 language: names, labels, formatted numbers, addresses, file names and page links.
 
 The dicts made here are the pages' template context, the input of the charts and the chart
-exports, and (through ``exports.chart_json``, which keeps only the declared contract) the JSON
+exports, and (through ``chart_exports.chart_json``, which keeps only the declared contract) the JSON
 twins. Page builders live in ``indicators.pages`` and ``indicators.comparison``; the rules that
 flag and label figures in ``indicators.flags``.
 """

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.decorators import ratelimit
 
-from . import chart_page, charts, exports, png
+from . import chart_exports, chart_page, charts, png
 from .api import expensive_rate
 from .cache import cached, cached_response
 from .comparison import compare_page
@@ -206,7 +206,7 @@ def area_png(request, code):
 
 
 def _json_twin(load, request, code):
-    """A page's data as its JSON twin (``exports.chart_json``); errors as JSON too."""
+    """A page's data as its JSON twin (``chart_exports.chart_json``); errors as JSON too."""
     try:
         data, errors = load(request, code)
     except Http404 as error:
@@ -214,7 +214,7 @@ def _json_twin(load, request, code):
     if errors:
         return JsonResponse({"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False})
     # Not indented: json.dumps only uses its fast C encoder without ``indent``.
-    response = JsonResponse(exports.chart_json(data), json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(chart_exports.chart_json(data), json_dumps_params={"ensure_ascii": False})
     return _canonical(response, *_addresses(data["json_url"]))
 
 
@@ -225,7 +225,7 @@ def _plain(messages, status):
 def _csv(data, errors):
     if errors:
         return _plain(errors, 400)
-    response = HttpResponse(exports.chart_csv(data), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(chart_exports.chart_csv(data), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition(True, data, "csv")
     return response
 

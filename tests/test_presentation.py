@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from indicators.exports import FIGURE_FIELDS, SECTION_FIELDS, TWIN_FIELDS, TWIN_VERSION
+from indicators.chart_exports import FIGURE_FIELDS, SECTION_FIELDS, TWIN_FIELDS, TWIN_VERSION
 from indicators.flags import distinguish, flag_figures, flag_legend, group_by_area_kind
 from indicators.params import QueryError
 from indicators.presenters import figure_dict, paginate
