@@ -51,15 +51,7 @@ def compare_page(indicator_code, params):
     Raises NotFound for an unknown indicator and QueryError for unknown area codes or a page
     past the last.
     """
-    indicator = indicator_by_code(indicator_code)
-    if indicator is None:
-        raise NotFound(_("There is no indicator with the code “%(code)s”.") % {"code": indicator_code[:40]})
-    # Only codes, kinds and names are needed of every area (for the form and the chart's order).
-    all_areas = {area.code: area for area in area_names()}
-    unknown = [code for code in params.areas if code not in all_areas]
-    if unknown:
-        messages = [_("There is no area with the code “%(code)s”.") % {"code": code} for code in unknown]
-        raise QueryError(messages[:MAX_MESSAGES], parameter="areas")
+    indicator, all_areas = _indicator_and_areas(indicator_code, params)
     areas_by_id = {area.id: area for area in all_areas.values()}
     available = {areas_by_id[cell.area_id].code for cell in coverage(indicator_id=indicator.id)}
 
@@ -80,14 +72,9 @@ def compare_page(indicator_code, params):
         lambda n: f"{page_url}?{params.as_query(page=n)}",
     )
     on_page = set(page_ids)
-    # Only the page's figures are read in full. Figures the source garbles are listed on every
-    # page (they are not drawn, so they have no place in the chart's order): those of the page's
-    # areas first, then by area, at most COMPARE_NOT_CHARTED_PER_PAGE.
-    unclear_rows = sorted(
-        (row for row in rows if row.qualifier == Qualifier.UNCLEAR),
-        key=lambda row: (row.area_id not in on_page, areas_by_id[row.area_id].code, row.rank),
-    )
+    unclear_rows = _unclear_first_on_page(rows, on_page, areas_by_id)
     listed_unclear = unclear_rows[:COMPARE_NOT_CHARTED_PER_PAGE]
+    # Only the page's figures are read in full.
     wanted = [row.id for row in charted_rows if row.area_id in on_page] + [row.id for row in listed_unclear]
     figures = [figure_dict(row) for row in figures_by_ids(wanted)]
     charted = [f for f in figures if f["charted"]]
@@ -121,6 +108,29 @@ def compare_page(indicator_code, params):
         "file_name": file_stem([indicator.name, *(all_areas[c].name for c in params.areas)]),
         "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
     }
+
+
+def _indicator_and_areas(indicator_code, params):
+    """The indicator, and every area by code (only codes, kinds and names: for the form and the
+    chart's order). Raises NotFound and QueryError."""
+    indicator = indicator_by_code(indicator_code)
+    if indicator is None:
+        raise NotFound(_("There is no indicator with the code “%(code)s”.") % {"code": indicator_code[:40]})
+    all_areas = {area.code: area for area in area_names()}
+    unknown = [code for code in params.areas if code not in all_areas]
+    if unknown:
+        messages = [_("There is no area with the code “%(code)s”.") % {"code": code} for code in unknown]
+        raise QueryError(messages[:MAX_MESSAGES], parameter="areas")
+    return indicator, all_areas
+
+
+def _unclear_first_on_page(rows, on_page, areas_by_id):
+    """Figures the source garbles, listed on every page (they are not drawn, so they have no place
+    in the chart's order): those of the page's areas first, then by area."""
+    return sorted(
+        (row for row in rows if row.qualifier == Qualifier.UNCLEAR),
+        key=lambda row: (row.area_id not in on_page, areas_by_id[row.area_id].code, row.rank),
+    )
 
 
 def _chart_order(rows, areas_by_id):
