@@ -415,6 +415,7 @@ def test_chromium_draws_only_with_cpu_time_the_app_leaves(client, db, chromium, 
 def test_the_low_priority_can_be_turned_off(settings):
     from choreographer.browsers.chromium import Chromium
 
+    settings.SMEDASH_PNG_LOW_PRIORITY = True  # production's default (the suite draws at normal priority)
     launcher = object.__new__(browser._FontconfigChromium)  # only its command line is looked at
     with mock.patch.object(Chromium, "get_cli", return_value=["python", "wrapper.py", "/usr/bin/chromium"]):
         assert launcher.get_cli() == ["/usr/bin/chrt", "--idle", "0", "python", "wrapper.py", "/usr/bin/chromium"]
