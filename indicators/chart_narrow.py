@@ -180,6 +180,37 @@ def _narrow_figure(data, groups, show_legend):
     height = top + plot_height + bottom
 
     start, end = ("r", "l") if rtl else ("l", "r")
+    annotations = _narrow_annotations(
+        title_lines, subtitle_lines, subtitle_height, categories, lines, notes, axis + legend + 4, rtl
+    )
+    layout = {
+        "template": "none",
+        "height": height,
+        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
+        "separators": "\u066b\u066c" if rtl else ".,",
+        "margin": {start: NARROW_LABEL_MARGIN, end: NARROW_END_MARGIN, "t": top, "b": bottom, "pad": 0},
+        "xaxis": _narrow_value_axis([f["value"] for f in figures], unit, value_lines),
+        "yaxis": _narrow_category_axis(categories, rtl),
+        # Bars about 28 px thick, however many lines their labels take.
+        "bargap": round(1 - min(0.7, 28 / slot), 3),
+        "barmode": "overlay",
+        "dragmode": False,
+        "showlegend": show_legend,
+        # Under the value axis, from the plot's start edge, where the bars start.
+        "legend": _narrow_legend(-(axis + 2) / plot_height, rtl),
+        "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT_FAMILY, "size": 13}},
+        "annotations": annotations,
+        "shapes": [],
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+    }
+    traces = _narrow_traces(data, groups, layout["shapes"])
+    return go.Figure(data=traces, layout=layout)
+
+
+def _narrow_annotations(title_lines, subtitle_lines, subtitle_height, categories, lines, notes, notes_shift, rtl):
+    """Title and subtitle above the plot, category labels beside their bars, notes below: all
+    flush with the start edge."""
     annotations = [
         _at_start_edge(
             "<br>".join(_bold(line) for line in title_lines),
@@ -212,52 +243,44 @@ def _narrow_figure(data, groups, show_legend):
                 yref="paper",
                 y=0,
                 yanchor="top",
-                yshift=-(axis + legend + 4),
+                yshift=-notes_shift,
                 font={"size": 12, "color": MUTED_COLOR},
             )
         )
-    layout = {
-        "template": "none",
-        "height": height,
-        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
-        "separators": "\u066b\u066c" if rtl else ".,",
-        "margin": {start: NARROW_LABEL_MARGIN, end: NARROW_END_MARGIN, "t": top, "b": bottom, "pad": 0},
-        "xaxis": _narrow_value_axis([f["value"] for f in figures], unit, value_lines),
-        "yaxis": {
-            "type": "category",
-            "categoryorder": "array",
-            "categoryarray": categories,
-            "tickmode": "array",
-            "tickvals": categories,
-            "showticklabels": False,  # labelled by annotations, flush with the start edge
-            "autorange": "reversed",  # the first figure at the top
-            "side": "right" if rtl else "left",
-            "automargin": False,
-            "fixedrange": True,
-            "showgrid": False,
-        },
-        # Bars about 28 px thick, however many lines their labels take.
-        "bargap": round(1 - min(0.7, 28 / slot), 3),
-        "barmode": "overlay",
-        "dragmode": False,
-        "showlegend": show_legend,
-        # Under the value axis, from the plot's start edge, where the bars start.
-        "legend": {
-            "orientation": "v",
-            "x": 1 if rtl else 0,
-            "xanchor": "right" if rtl else "left",
-            "y": -(axis + 2) / plot_height,
-            "yanchor": "top",
-            "font": {"size": 12},
-            "itemclick": False,
-            "itemdoubleclick": False,
-        },
-        "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT_FAMILY, "size": 13}},
-        "annotations": annotations,
-        "shapes": [],
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
+    return annotations
+
+
+def _narrow_category_axis(categories, rtl):
+    return {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": categories,
+        "tickmode": "array",
+        "tickvals": categories,
+        "showticklabels": False,  # labelled by annotations, flush with the start edge
+        "autorange": "reversed",  # the first figure at the top
+        "side": "right" if rtl else "left",
+        "automargin": False,
+        "fixedrange": True,
+        "showgrid": False,
     }
+
+
+def _narrow_legend(y, rtl):
+    return {
+        "orientation": "v",
+        "x": 1 if rtl else 0,
+        "xanchor": "right" if rtl else "left",
+        "y": y,
+        "yanchor": "top",
+        "font": {"size": 12},
+        "itemclick": False,
+        "itemdoubleclick": False,
+    }
+
+
+def _narrow_traces(data, groups, shapes):
+    """One horizontal bar trace per group of areas, with a dotted line between groups."""
     flag_labels = _flag_labels(data)
     traces = []
     position = 0
@@ -265,9 +288,9 @@ def _narrow_figure(data, groups, show_legend):
         if position:  # a dotted line between two groups of areas
             line = {"color": MUTED_COLOR, "width": 1, "dash": "dot"}
             y = position - 0.5
-            layout["shapes"].append(
+            shapes.append(
                 {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": y, "y1": y, "line": line}
             )
         position += len(members)
         traces.append(_bar_trace(members, name, color, flag_labels, NARROW_BAR_CHARS, horizontal=True))
-    return go.Figure(data=traces, layout=layout)
+    return traces
