@@ -160,7 +160,8 @@ def _withdraw_observations(report, areas, indicators, sources):
         )
         for obs in figures:
             obs.status = Observation.Status.DRAFT
-            obs._change_reason = data["reason"]  # django-simple-history keeps it with the change
+            # django-simple-history keeps it with the change, in a column of 100 characters.
+            obs._change_reason = data["reason"][:100]
             obs.save()
             report.count("withdrawn", Observation)
 
