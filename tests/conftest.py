@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from indicators import browser, png
-from indicators.seed import load_seed
+from tests import seed_snapshot
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -18,6 +18,15 @@ def chromium_at_normal_priority():
     settings.SMEDASH_PNG_LOW_PRIORITY = False
 
 
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing():
+    """Production hashes passwords with PBKDF2's 1,000,000 rounds (about 0.3 s a password); the
+    suite creates users by the hundred and tests logins, not the hash's strength."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def downloads_in_tmp(settings, tmp_path):
     """Workbooks built by a test go to its own directory, not var/downloads."""
@@ -26,8 +35,8 @@ def downloads_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def seeded(db):
-    """The database with the seed data loaded, as `make run` leaves it."""
-    return load_seed()
+    """The database with the seed data loaded, as `make run` leaves it (tests/seed_snapshot.py)."""
+    return seed_snapshot.seed()
 
 
 @pytest.fixture(autouse=True)

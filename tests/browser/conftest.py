@@ -64,10 +64,10 @@ def chromium_browser():
 
 @pytest.fixture
 def site(live_server, transactional_db):
-    """The live server with the seed data, as `make run` serves it."""
-    from indicators.seed import load_seed
+    """The live server with the seed data, as `make run` serves it (tests/seed_snapshot.py)."""
+    from tests import seed_snapshot
 
-    load_seed()
+    seed_snapshot.seed()
     return live_server
 
 

@@ -1,0 +1,19 @@
+"""The data: indicators, sources and figures (``figures``), and the summaries kept beside them
+(``summaries``: coverage and the data version)."""
+
+from .figures import EARLIEST_YEAR, LATEST_YEAR, Indicator, Observation, ObservationQuerySet, Source
+from .summaries import COVERAGE_LOCK, Coverage, CoverageQuerySet, DataVersion, _now_microseconds
+
+__all__ = [
+    "COVERAGE_LOCK",
+    "EARLIEST_YEAR",
+    "LATEST_YEAR",
+    "Coverage",
+    "CoverageQuerySet",
+    "DataVersion",
+    "Indicator",
+    "Observation",
+    "ObservationQuerySet",
+    "Source",
+    "_now_microseconds",  # migration 0004 names it as indicators.models._now_microseconds
+]
