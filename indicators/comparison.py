@@ -3,6 +3,8 @@ language. Reads come from ``selectors``; figures are shaped by ``presenters`` an
 grouped by ``flags``.
 """
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -55,6 +57,48 @@ def compare_page(indicator_code, params):
     areas_by_id = {area.id: area for area in all_areas.values()}
     available = {areas_by_id[cell.area_id].code for cell in coverage(indicator_id=indicator.id)}
 
+    picked = _pick_figures(indicator, params, all_areas, areas_by_id)
+    groups, ordered, not_charted, more = picked.groups, picked.ordered, picked.not_charted, picked.more
+    query = params.as_query()
+    return {
+        "kind": "compare",
+        "dir": direction(),
+        "indicator": indicator_dict(indicator),
+        "params": params.as_dict(),
+        "query": query,
+        "params_label": params_label(params),
+        "groups": groups,
+        "figures": ordered,
+        "not_charted": not_charted,
+        "pagination": picked.pagination,
+        "sources": sources_of(ordered + not_charted),
+        "flag_legend": flag_legend(ordered + not_charted),
+        "more": more,
+        "notices": [
+            *_notices(ordered, not_charted, [all_areas[c] for c in params.areas if c not in available]),
+            *_left_out_notices(more, params, all_areas),
+        ],
+        "choices": _choices(indicator, params, all_areas, available),
+        **export_links("compare", indicator.code, query=query),
+        "last_changed": last_changed(ordered + not_charted),
+        "file_name": file_stem([indicator.name, *(all_areas[c].name for c in params.areas)]),
+        "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
+    }
+
+
+@dataclass
+class _Picked:
+    """The comparison's figures on the asked page, presented and flagged."""
+
+    groups: list
+    ordered: list
+    not_charted: list
+    more: dict
+    pagination: dict
+
+
+def _pick_figures(indicator, params, all_areas, areas_by_id):
+    """The database ranks the candidates; only the page's figures are then read in full."""
     rows = comparison_candidates(
         indicator.id,
         [all_areas[code].id for code in params.areas],
@@ -74,7 +118,6 @@ def compare_page(indicator_code, params):
     on_page = set(page_ids)
     unclear_rows = _unclear_first_on_page(rows, on_page, areas_by_id)
     listed_unclear = unclear_rows[:COMPARE_NOT_CHARTED_PER_PAGE]
-    # Only the page's figures are read in full.
     wanted = [row.id for row in charted_rows if row.area_id in on_page] + [row.id for row in listed_unclear]
     figures = [figure_dict(row) for row in figures_by_ids(wanted)]
     charted = [f for f in figures if f["charted"]]
@@ -83,31 +126,7 @@ def compare_page(indicator_code, params):
     groups = group_by_area_kind(charted)
     ordered = [f for group in groups for f in group["figures"]]
     more = _left_out(charted_rows, unclear_rows, len(listed_unclear), page_ids, areas_by_id)
-    query = params.as_query()
-    return {
-        "kind": "compare",
-        "dir": direction(),
-        "indicator": indicator_dict(indicator),
-        "params": params.as_dict(),
-        "query": query,
-        "params_label": params_label(params),
-        "groups": groups,
-        "figures": ordered,
-        "not_charted": not_charted,
-        "pagination": pagination,
-        "sources": sources_of(ordered + not_charted),
-        "flag_legend": flag_legend(ordered + not_charted),
-        "more": more,
-        "notices": [
-            *_notices(ordered, not_charted, [all_areas[c] for c in params.areas if c not in available]),
-            *_left_out_notices(more, params, all_areas),
-        ],
-        "choices": _choices(indicator, params, all_areas, available),
-        **export_links("compare", indicator.code, query=query),
-        "last_changed": last_changed(ordered + not_charted),
-        "file_name": file_stem([indicator.name, *(all_areas[c].name for c in params.areas)]),
-        "file_name_ascii": file_stem(["smedash", indicator.code, *params.areas], ascii_only=True),
-    }
+    return _Picked(groups, ordered, not_charted, more, pagination)
 
 
 def _indicator_and_areas(indicator_code, params):
