@@ -1,0 +1,74 @@
+"""The fullest chart a comparison page holds (issue 12): twelve areas, the most one page charts
+(comparison.COMPARE_AREAS_PER_PAGE), several with long names, at phone, tablet and desktop sizes
+in the three languages: no horizontal page scroll, the chart within the screen, no two chart texts
+overlapping, readable text and touch targets, as tests/browser/test_responsive.py checks the seed.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from countries.models import Area
+from indicators.comparison import COMPARE_AREAS_PER_PAGE
+from indicators.models import Indicator, Observation, Source
+from indicators.writes import figures_changed
+
+from .conftest import SCREENSHOTS
+from .helpers import LANGS, PHONES, SCREENS, assert_no_problems, layout_problems, layout_state, url
+from .test_responsive import settle
+
+# Real countries with some of the longest names there are, in the three languages.
+LONG_NAMES = {
+    "VCT": ("Saint Vincent and the Grenadines", "سانت فنسنت وجزر غرينادين", "سنت وینسنت و گرنادین‌ها"),
+    "COD": ("Democratic Republic of the Congo", "جمهورية الكونغو الديمقراطية", "جمهوری دموکراتیک کنگو"),
+    "CAF": ("Central African Republic", "جمهورية أفريقيا الوسطى", "جمهوری آفریقای مرکزی"),
+}
+
+
+@pytest.fixture
+def twelve_areas(site):
+    """The seed's nine firm-share areas and three long-named countries: twelve areas to chart."""
+    indicator = Indicator.objects.get(code="firm_share")
+    source = Source.objects.order_by("pk").first()
+    added = []
+    for number, (code, (en, ar, fa)) in enumerate(LONG_NAMES.items()):
+        area = Area.objects.create(code=code, kind=Area.Kind.COUNTRY, name_en=en, name_ar=ar, name_fa=fa)
+        added.append(
+            Observation.objects.create(
+                area=area,
+                indicator=indicator,
+                source=source,
+                value=Decimal("91.25") + number,
+                year=2010 + number,
+                year_as_written=str(2010 + number),
+                scope=Observation.Scope.ECONOMY,
+                quote="test",
+                status=Observation.Status.PUBLISHED,
+            )
+        )
+    figures_changed(added)
+    codes = sorted(
+        set(Observation.objects.published().chartable().filter(indicator=indicator).values_list("area__code", flat=True))
+    )
+    assert len(codes) == COMPARE_AREAS_PER_PAGE, codes
+    return "/compare/firm_share/?" + "&".join(f"areas={code}" for code in codes)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_twelve_areas_fit_every_screen(open_page, twelve_areas, lang):
+    shots = SCREENSHOTS / "responsive"
+    shots.mkdir(parents=True, exist_ok=True)
+    failures = {}
+    for screen, options in SCREENS.items():
+        page = open_page(**options)
+        response = page.goto(url(page, lang, twelve_areas))
+        assert response is not None and response.status == 200
+        settle(page)
+        state = layout_state(page)
+        assert len(state["chart"]["texts"]) > COMPARE_AREAS_PER_PAGE  # the chart is drawn, with its labels
+        problems, _overlapping = layout_problems(state, options["viewport"]["width"], phone=screen in PHONES)
+        page.screenshot(path=str(shots / f"{screen}-{lang}-twelve-areas.png"), full_page=True, scale="css")
+        if problems:
+            failures[screen] = problems
+        assert_no_problems(page)
+    assert not failures, "\n".join(f"{screen} px ({lang}):\n  " + "\n  ".join(p) for screen, p in failures.items())
