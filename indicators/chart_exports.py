@@ -49,6 +49,7 @@ FIGURE_FIELDS = (
     "is_period",
     "scope",
     "scope_label",
+    "measured_as",
     "definition",
     "note",
     "quote",
@@ -114,6 +115,7 @@ CHART_CSV_COLUMNS = [
     "quote",
     "note",
     "last_changed",
+    "measured_as",  # added within version 1: at the end, so that no column moves
 ]
 
 
@@ -143,6 +145,7 @@ def chart_rows(data):
             "quote": f["quote"],
             "note": f["note"],
             "last_changed": f["last_changed"],
+            "measured_as": f["measured_as"],
         }
 
 

@@ -147,6 +147,8 @@ def _hover_text(figure, flag_labels, first_line):
         }
     body.append(_("Year: %(year)s") % {"year": year})
     body.append(_("Scope: %(scope)s") % {"scope": figure["scope_label"]})
+    if figure.get("measured_as"):
+        body.append(_("Measured as: %(measured_as)s") % {"measured_as": figure["measured_as"]})
     if figure["definition"]:
         body.append(_("SME definition: %(definition)s") % {"definition": figure["definition"]})
     body.append(_("Source: %(source)s") % {"source": figure["source"]["title"]})
@@ -412,8 +414,10 @@ def area_figure(data, width=None):
 
 
 def _named(data, figure):
-    """What names a figure on its chart: its area on a comparison, its indicator on an area's page."""
-    return figure["area"]["name"] if "indicator" in data else figure["indicator"]["name"]
+    """What names a figure on its chart: its area on a comparison, its indicator on an area's page,
+    and what it counts where that is recorded."""
+    name = figure["area"]["name"] if "indicator" in data else figure["indicator"]["name"]
+    return f"{name} ({figure['measured_as']})" if figure.get("measured_as") else name
 
 
 def _with_base(figure, base):

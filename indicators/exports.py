@@ -45,6 +45,9 @@ EXPORT_COLUMNS = [
     "definition",
     "note",
     "last_changed",
+    # Added later, at the end so that no column moves: what the figure counts, translated like
+    # the note.
+    "measured_as",
 ]
 NAME_COLUMNS = ["area_name", "indicator_name", "source_title"]
 EXPORT_LANGUAGES = LANGUAGES
@@ -82,6 +85,7 @@ def observation_record(obs, *, names=False):
         "definition": obs.definition,
         "note": obs.note,
         "last_changed": obs.updated_at.date().isoformat(),
+        "measured_as": obs.measured_as,
     }
     if names:
         record.update(area_name=obs.area.name, indicator_name=obs.indicator.name, source_title=obs.source.title)
@@ -137,15 +141,16 @@ def export_rows(observations, lang=None, chunk_size=None):
     """Yield the export's rows a chunk at a time: lists of tuples in ``export_columns(lang)``'s
     order, typed (year an int or None, value a Decimal), the export order kept.
 
-    Notes and definitions (and with ``lang`` the names) in ``lang``, English without, falling back
-    to English as the models do; the quote in its source's language. The rows are plain values read
-    with ``.iterator(chunk_size)``, and areas, indicators and sources (a few hundred rows) are read
-    once: no model object per figure, so that 300,000 rows take seconds, not a minute.
+    Notes, definitions and what a figure counts (and with ``lang`` the names) in ``lang``, English
+    without, falling back to English as the models do; the quote in its source's language. The rows
+    are plain values read with ``.iterator(chunk_size)``, and areas, indicators and sources (a few
+    hundred rows) are read once: no model object per figure, so that 300,000 rows take seconds, not
+    a minute.
     """
     chunk_size = chunk_size or EXPORT_CHUNK_ROWS
     langs = _languages(lang)
     names = [f"name_{code}" for code in langs]
-    texts = [f"{field}_{code}" for field in ("definition", "note") for code in langs]
+    texts = [f"{field}_{code}" for field in ("definition", "note", "measured_as") for code in langs]
     width = len(langs)
     with one_snapshot():
         areas = {
@@ -185,8 +190,9 @@ def export_rows(observations, lang=None, chunk_size=None):
                 calendar,
                 area_kind,
                 _translated(*text[:width]),
-                _translated(*text[width:]),
+                _translated(*text[width : 2 * width]),
                 when.date().isoformat(),
+                _translated(*text[2 * width :]),
             )
             chunk.append(row + (area_name, indicator_name, source_title) if lang else row)
             if len(chunk) == chunk_size:

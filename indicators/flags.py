@@ -94,34 +94,41 @@ def all_flags():
 
 
 def distinguish(figures, base_label):
-    """Labels for the figures of one group (an area's bars): when there are several, say what
-    tells them apart (year, else scope, else source), or number them when nothing recorded does."""
-    if len(figures) == 1:
-        figures[0]["label"] = base_label
-        figures[0]["label_detail"] = ""
-        return
-    differs = {
-        "year": len({f["year_as_written"] or f["year"] for f in figures}) > 1,
-        "scope": len({f["scope"] for f in figures}) > 1,
-        "source": len({f["source"]["identifier"] for f in figures}) > 1,
-    }
-    for index, f in enumerate(figures, start=1):
-        parts = []
-        if differs["year"]:
-            parts.append(f["year_display"])
-        if differs["scope"]:
-            parts.append(f["scope_label"])
-        if differs["source"] and not parts:
-            parts.append(f["source"]["title"])
-        if not parts:
-            # Nothing recorded tells them apart (South Korea: 73 % of units, 97.8 % of
-            # establishments, same list, same source): number them; the note says why.
-            parts.append(
+    """Labels for the figures of one group (an area's bars, or an indicator's on an area's page):
+    the name, then what each figure counts (its measured-as, wherever recorded, so that a figure
+    of micro enterprises never reads as one of all SMEs) and, when there are several, what else
+    tells them apart: the year, the scope, else the source, or a number when nothing recorded does."""
+    details = [[f["measured_as"]] if f.get("measured_as") else [] for f in figures]
+    if len(figures) > 1:
+        differs = {
+            "year": len({f["year_as_written"] or f["year"] for f in figures}) > 1,
+            "scope": len({f["scope"] for f in figures}) > 1,
+            "source": len({f["source"]["identifier"] for f in figures}) > 1,
+        }
+        for f, parts in zip(figures, details, strict=True):
+            if differs["year"]:
+                parts.append(f["year_display"])
+            if differs["scope"]:
+                parts.append(f["scope_label"])
+        if differs["source"]:
+            for i in _alike(details):
+                details[i].append(figures[i]["source"]["title"])
+        # Nothing recorded tells them apart (two figures of one list, neither saying what it
+        # counts): number them; the note says why.
+        for i in _alike(details):
+            details[i].append(
                 _("figure %(index)s of %(count)s")
-                % {"index": format_number(index, grouping=False), "count": format_number(len(figures))}
+                % {"index": format_number(i + 1, grouping=False), "count": format_number(len(figures))}
             )
+    for f, parts in zip(figures, details, strict=True):
         f["label_detail"] = " · ".join(parts)
-        f["label"] = f"{base_label} ({f['label_detail']})"
+        f["label"] = f"{base_label} ({f['label_detail']})" if parts else base_label
+
+
+def _alike(details):
+    """The positions of the label parts another figure of the group has too."""
+    counts = Counter(tuple(parts) for parts in details)
+    return [i for i, parts in enumerate(details) if counts[tuple(parts)] > 1]
 
 
 def group_by_area_kind(figures):

@@ -15,7 +15,7 @@ PERCENT_SIGNS = ("%", "\u066a")  # '%' and the Arabic percent sign '٪'
 # Text fields of a figure: control characters are taken out of them (one in front of "=" would
 # hide a formula from the downloads' check). Translated ones by their base name (note_ar, …).
 TEXT_FIELDS = ("quote", "year_as_written")
-TRANSLATED_TEXT_FIELDS = ("note", "definition")
+TRANSLATED_TEXT_FIELDS = ("note", "definition", "measured_as")
 
 
 class NumberField(forms.CharField):
@@ -88,6 +88,7 @@ class ObservationForm(forms.ModelForm):
             # Copied by modeltranslation to note_en, note_ar, note_fa: three short boxes, not three pages.
             "note": forms.Textarea(attrs={"rows": 2}),
             "definition": forms.TextInput(attrs={"size": 60}),
+            "measured_as": forms.TextInput(attrs={"size": 40}),
         }
 
     def clean(self):
@@ -143,7 +144,7 @@ class ImportForm(forms.Form):
         label=_("language of the notes and definitions"),
         choices=settings.LANGUAGES,
         initial="en",
-        help_text=_("The note and definition columns are stored in this language."),
+        help_text=_("The note, definition and measured-as columns are stored in this language."),
     )
     publish = forms.BooleanField(
         label=_("publish every figure in the file"),

@@ -27,7 +27,7 @@ from .text import FORMULA_PREFIXES, plain_decimal
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 REQUIRED_COLUMNS = ["area", "indicator", "value", "source", "quote"]
 KNOWN_COLUMNS = EXPORT_COLUMNS + NAME_COLUMNS + ["status"]
-TRANSLATED = ("definition", "note")
+TRANSLATED = ("definition", "note", "measured_as")
 EMPTY_TRANSLATIONS = [*TRANSLATED, *(f"{name}_{lang}" for name in TRANSLATED for lang in ("en", "ar", "fa"))]
 
 # Cells with a fixed list of values: column -> (model field, default for an empty cell).
@@ -152,6 +152,7 @@ def plan_import(header, rows, *, lang="en", publish=False):
     if not plans:
         raise ImportFileError(_("The file has no rows to import."))
     _check_unique(plans, lookups, matched)
+    _check_measured_as(plans, lookups, matched)
     return ImportPlan(plans)
 
 
@@ -331,13 +332,14 @@ def _check_agreement(row, area, indicator, value):
 
 
 def _validate(row, obs):
-    """The model's own rules: field formats, then clean() (shares, years, countries only)."""
+    """The model's own rules: field formats, then clean() (shares, years, countries only; what a
+    figure counts is checked for the whole file at the end, ``_check_measured_as``)."""
     # The foreign keys were looked up above; modeltranslation's original columns must not be
     # validated, because doing so writes the active language's text into them. A column that
     # already has a problem is not checked again (an unreadable value would also be "missing").
     already = {problem.column for problem in row.problems}
     exclude = ["area", "indicator", "source", *TRANSLATED, *already]
-    for check in (lambda: obs.clean_fields(exclude=exclude), obs.clean):
+    for check in (lambda: obs.clean_fields(exclude=exclude), lambda: obs.clean(others=())):
         try:
             check()
         except ValidationError as error:
@@ -366,6 +368,30 @@ def _check_unique(plans, lookups, matched):
             )
         else:
             seen[key] = row.number
+
+
+def group_key(obs):
+    """The figures whose labels must tell them apart: one area, indicator, year and scope."""
+    return (obs.area_id, obs.indicator_id, obs.year, obs.scope)
+
+
+def _check_measured_as(plans, lookups, matched):
+    """The model's rule on what a figure counts (``Observation.measured_as_errors``), for the file
+    and the database together, without a query per row: a new or changed figure beside others of
+    its area, indicator, year and scope must say what it counts. Unchanged rows are left alone."""
+    groups = {}
+    for obs in lookups.existing.values():
+        if obs.pk not in matched:
+            groups.setdefault(group_key(obs), []).append(obs)
+    written = [row for row in plans if row.action in (NEW, CHANGED)]
+    for row in plans:
+        if row.action != REJECTED:
+            groups.setdefault(group_key(row.observation), []).append(row.observation)
+    for row in written:
+        obs = row.observation
+        others = [other for other in groups[group_key(obs)] if other is not obs]
+        for name, message in obs.measured_as_errors(others).items():
+            row.reject(_column_of(name), message)
 
 
 def _translated_fields(lang):

@@ -192,7 +192,7 @@ def _section(indicator_row, count, figures, area_code):
     distinguish([f for f in figures if f["charted"]], indicator["name"])
     for f in figures:
         if not f["charted"]:
-            f["label"] = indicator["name"]
+            distinguish([f], indicator["name"])  # the indicator's name, and what the figure counts
     more = count - len(figures)
     all_years = CompareParams(areas=(area_code,), year=YEAR_ALL).as_query()
     return {

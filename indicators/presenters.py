@@ -122,6 +122,7 @@ def figure_dict(row):
         "is_period": is_period(row),
         "scope": row.scope,
         "scope_label": str(Observation.Scope(row.scope).label),
+        "measured_as": row.measured_as,
         "definition": row.definition,
         "note": row.note,
         "quote": row.quote,
@@ -136,8 +137,10 @@ def figure_dict(row):
         "charted": row.qualifier != Observation.Qualifier.UNCLEAR,
         "last_changed": row.last_changed.isoformat(),
         "flags": [],
-        "label": row.area.name,
-        "label_detail": "",
+        # What names it on a chart and in a table: ``flags.distinguish`` adds what tells an
+        # area's several figures apart.
+        "label": f"{row.area.name} ({row.measured_as})" if row.measured_as else row.area.name,
+        "label_detail": row.measured_as,
     }
 
 

@@ -139,9 +139,10 @@ def _load_observations(report, areas, indicators, sources):
             "scope": data["scope"],
             "status": Observation.Status.PUBLISHED,
         }
-        for name in ("definition", "note"):
+        # What the figure counts ("measured_as") too: a database seeded before it existed gets it
+        # on the next load, as an update.
+        for name in ("definition", "note", "measured_as"):
             _translated(values, name, data)
-            values.setdefault(f"{name}_en", "")
             for lang in LANGS:
                 values.setdefault(f"{name}_{lang}", "")
         _sync(Observation, lookup, values, report)

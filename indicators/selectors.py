@@ -84,6 +84,7 @@ class FigureRow:
     note: str
     quote: str
     last_changed: date
+    measured_as: str = ""  # what the figure counts (industrial units, production value…)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def figure_row(obs):
         str(obs.note or ""),
         obs.quote,
         obs.updated_at.date(),
+        str(obs.measured_as or ""),
     )
 
 

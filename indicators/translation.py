@@ -17,7 +17,7 @@ class SourceTranslationOptions(TranslationOptions):
 @register(Observation)
 class ObservationTranslationOptions(TranslationOptions):
     # The quote stays in the source's own language; what we write about it is translated.
-    fields = ("definition", "note")
+    fields = ("definition", "note", "measured_as")
 
 
 # History is registered here, after the translations, so that the historical tables also

@@ -61,7 +61,9 @@ def observation_data(parts, **changes):
         "year_calendar": "gregorian",
         "year": "",
         "status": "draft",
-        **{f"{name}_{lang}": "" for name in ("definition", "note") for lang in ("en", "ar", "fa")},
+        **{f"{name}_{lang}": "" for name in ("definition", "note", "measured_as") for lang in ("en", "ar", "fa")},
+        # Iran already has an undated figure of industry for this indicator: say what this one counts.
+        "measured_as_en": "units of a test",
     }
     data.update(changes)
     return data

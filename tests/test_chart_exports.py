@@ -233,6 +233,7 @@ def test_csv_columns_and_a_row_in_persian(client, seeded):
         "quote",
         "note",
         "last_changed",
+        "measured_as",
     ]
     iran_1974 = next(row for row in rows if row["area"] == "IRN" and row["year"] == "1974")
     assert iran_1974["area_name"] == "ایران"

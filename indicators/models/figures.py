@@ -11,6 +11,9 @@ from ..text import plain_decimal
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100  # far enough for any statistic; the CHECK constraint below
+MEASURED_AS_MAX_LENGTH = 120  # a few words: it goes into a bar's label
+# The field the measured-as rule names: the English text, which Arabic and Persian fall back to.
+MEASURED_AS_REQUIRED_FIELD = "measured_as_en"
 
 
 class Indicator(models.Model):
@@ -201,6 +204,16 @@ class Observation(models.Model):
         default=Calendar.GREGORIAN,
     )
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices, default=Scope.NOT_STATED)
+    measured_as = models.CharField(
+        _("measured as"),
+        max_length=MEASURED_AS_MAX_LENGTH,
+        blank=True,
+        help_text=_(
+            "What the figure counts, in a few words, as the source says (industrial units, production value, "
+            "industrial employment in micro enterprises). Required when the area has another figure for the "
+            "same indicator, year and scope: the labels tell them apart by it."
+        ),
+    )
     definition = models.CharField(
         _("SME definition"),
         max_length=300,
@@ -285,13 +298,19 @@ class Observation(models.Model):
             return None
         return written
 
-    def clean(self):
+    def clean(self, others=None):
+        """The rules a database constraint cannot see. ``others``: the figures of ``same_group()``
+        when the caller has them already (an import reads every figure at once), ``()`` to leave
+        the measured-as rule to the caller; None reads them here."""
         errors = {}
         self.quote = (self.quote or "").strip()
         self.year_as_written = (self.year_as_written or "").strip()
         if not self.quote:
             errors["quote"] = _("Every figure needs the sentence it was taken from, quoted exactly.")
         errors.update(self._year_errors())
+        # The group depends on the year: not checked while the year itself is wrong.
+        if self.area_id and self.indicator_id and not {"year", "year_as_written"} & set(errors):
+            errors.update(self.measured_as_errors(self.same_group() if others is None else others))
         if self.value is not None:
             if self.value < 0:
                 errors["value"] = _("A value cannot be negative.")
@@ -304,6 +323,43 @@ class Observation(models.Model):
             ) % {"indicator": self.indicator}
         if errors:
             raise ValidationError(errors)
+
+    def same_group(self):
+        """The area's other figures for the same indicator, year and scope, of any source and
+        status: their labels must tell them apart."""
+        others = Observation.objects.filter(area_id=self.area_id, indicator_id=self.indicator_id, scope=self.scope)
+        others = others.filter(year__isnull=True) if self.year is None else others.filter(year=self.year)
+        return list(others.exclude(pk=self.pk) if self.pk else others)
+
+    def measured_as_errors(self, others):
+        """Beside ``others`` (``same_group()``), the figure must say what it counts, in English at
+        least (Arabic and Persian fall back to it), and not what another figure of its source in
+        the group says."""
+        if not others:
+            return {}
+        text = (self.measured_as_en or "").strip()
+        if not text:
+            return {
+                MEASURED_AS_REQUIRED_FIELD: _(
+                    "This area already has another figure for this indicator, year and scope: say what this "
+                    "one counts (for example “industrial units” or “industrial establishments”), in English at "
+                    "least, so that the labels on the charts tell them apart."
+                )
+            }
+        same = [
+            other
+            for other in others
+            if other.source_id == self.source_id and (other.measured_as_en or "").strip().casefold() == text.casefold()
+        ]
+        if same:
+            return {
+                MEASURED_AS_REQUIRED_FIELD: _(
+                    "Another figure of this area from the same source, for the same indicator, year and scope, is "
+                    "measured as “%(text)s” too: say what tells this one apart."
+                )
+                % {"text": text}
+            }
+        return {}
 
     def _year_errors(self):
         """Fill the Gregorian year from the year as written, and check the two agree and are plausible."""

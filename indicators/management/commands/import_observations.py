@@ -25,7 +25,7 @@ class Command(BaseCommand):
             "--lang",
             choices=["en", "ar", "fa"],
             default="en",
-            help="Language of the note and definition columns, and of the messages (default: en).",
+            help="Language of the note, definition and measured_as columns, and of the messages (default: en).",
         )
         parser.add_argument("--user", help="User name recorded in the history as the importer.")
         parser.add_argument(
