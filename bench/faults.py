@@ -3,6 +3,7 @@
     .venv/bin/python bench/faults.py postgres   # restart PostgreSQL under reads and admin writes
     .venv/bin/python bench/faults.py redis      # stop Redis under reads
     .venv/bin/python bench/faults.py png        # flood chart PNGs while timing a cached page
+    .venv/bin/python bench/faults.py redis-fill # flood uncached addresses into a Redis with maxmemory
     .venv/bin/python bench/faults.py all
 
 Each drill creates its own PostgreSQL database, runs two gunicorn app servers on loopback ports
@@ -10,6 +11,8 @@ Each drill creates its own PostgreSQL database, runs two gunicorn app servers on
 Only 127.0.0.1 is ever contacted. PostgreSQL and Redis are restarted with the commands this
 machine kind documents, so the drills need root on a machine of that kind. The PNG drill needs
 Chromium (as the PNG tests do) and Redis; it restarts nothing and uses Redis database 14 only.
+The Redis-filling drill starts two redis-servers of its own on free loopback ports (the cache's,
+with a small maxmemory and allkeys-lru, and the rate-limit counters', noeviction) and stops them.
 """
 
 import argparse
@@ -22,6 +25,7 @@ import os
 import random
 import re
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +35,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis  # the drills run with the project's venv, which has it (django-redis)
@@ -463,7 +468,12 @@ def drill_png(clients=16, seconds=20, max_requests=3000, concurrency=1, bound_ms
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
     redis_url = f"redis://127.0.0.1:6379/{PNG_REDIS_DB}"
     subprocess.run(["redis-cli", "-n", str(PNG_REDIS_DB), "flushdb"], check=True, capture_output=True)
-    env = {"REDIS_URL": redis_url, "RATELIMIT_EXPENSIVE": "1000000/m", "SMEDASH_PNG_CONCURRENCY": str(concurrency)}
+    env = {
+        "REDIS_URL": redis_url,
+        "RATELIMIT_EXPENSIVE": "1000000/m",
+        "RATELIMIT_UNCACHED": "1000000/m",  # --hammer's data.json flood: the slots are what is measured
+        "SMEDASH_PNG_CONCURRENCY": str(concurrency),
+    }
     try:
         with Servers("png", env, ports=PNG_PORTS) as servers:
             bases = [f"http://127.0.0.1:{port}" for port in PNG_PORTS]
@@ -510,9 +520,340 @@ def drill_png(clients=16, seconds=20, max_requests=3000, concurrency=1, bound_ms
     return ok
 
 
+# Redis filling --------------------------------------------------------------------------------
+
+FILL_PORTS = (8121, 8122)
+# The drill's limits: an uncached budget below the default 120/m, so that the flood meets it at
+# once, counted per hour, so that no client's count starts again while the drill runs (see
+# fill_clients); a PNG limit small enough to reach with a few images.
+FILL_UNCACHED, FILL_UNCACHED_LIMIT = "40/h", 40
+FILL_EXPENSIVE = "2/h"
+# Kept before the flood and asked for throughout by a client of its own (a popular page and
+# answer: least recently used entries are the ones evicted), so hits for everyone.
+FILL_PAGE = "/en/about/"
+FILL_CACHED_API = "/api/v1/indicators"
+MB = 1024 * 1024
+
+
+def start_redis_server(policy, maxmemory):
+    """A redis-server of the drill's own on a free loopback port: (process, url)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--maxmemory", maxmemory, "--maxmemory-policy", policy],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    if not wait_until(lambda: _redis_answers(url), 10, step=0.05):
+        process.kill()
+        raise RuntimeError("redis-server did not start")
+    return process, url
+
+
+def _redis_answers(url):
+    try:
+        return redis.Redis.from_url(url, socket_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+def fill_clients(count, needed_seconds):
+    """``count`` client addresses (10.x.y.z, sent as X-Forwarded-For over 127.0.0.1, which the
+    servers trust as their proxy) whose hourly rate windows all outlast ``needed_seconds``, so
+    that every count the drill checks is one window's. django-ratelimit jitters each window by
+    the address; its own function says when it ends."""
+    from django_ratelimit.core import _get_window  # pure: the time and the address
+
+    found = []
+    for number in itertools.count(1):
+        address = f"10.{number // 62500 % 250 + 1}.{number // 250 % 250}.{number % 250 + 1}"
+        if _get_window(address, 3600) - int(time.time()) > needed_seconds:
+            found.append(address)
+            if len(found) == count:
+                return found
+
+
+@dataclass
+class Answer:
+    status: object  # an HTTP status, or "no answer"
+    content_type: str
+    seconds: float
+    body: bytes
+    retry_after: str | None
+
+
+def fetch_as(url, client, timeout=30):
+    """``url`` asked for by ``client`` (its address in X-Forwarded-For; the connection is to
+    127.0.0.1, the trusted proxy); never raises."""
+    request = urllib.request.Request(url, headers={"X-Forwarded-For": client})  # noqa: S310 (loopback only)
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback only)
+            status, headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, body = error.code, error.headers, error.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError):
+        status, headers, body = "no answer", {}, b""
+    kind = headers.get("Content-Type", "").split(";")[0]
+    return Answer(status, kind, time.monotonic() - started, body, headers.get("Retry-After"))
+
+
+def fill_work(base_urls, clients, extra):
+    """For each client: FILL_UNCACHED_LIMIT + ``extra`` addresses nobody asked for before (API
+    offset/limit variants, compare pages and their JSON twins), then one chart image: every
+    address different, so every one a cache miss. Client after client, across the servers."""
+
+    def codes(path):
+        return [row["code"] for row in json.loads(fetch_as(base_urls[0] + path, "10.0.0.1").body)["results"]]
+
+    indicators, areas = codes("/api/v1/indicators"), codes("/api/v1/areas?kind=country")
+    langs = ("en", "ar", "fa")
+    # Up to 1,000 observations from one of the first ten: every answer a big one.
+    api = (
+        f"/api/v1/observations?limit={limit}&offset={offset}&lang={lang}"
+        for limit in range(1000, 0, -1)
+        for offset in range(10)
+        for lang in langs
+    )
+    views = [
+        (code, ",".join(c)) for code in indicators for size in (1, 2, 3) for c in itertools.combinations(areas, size)
+    ]
+    random.Random(2).shuffle(views)
+    addresses = {
+        "api": api,
+        "page": (f"/{lang}/compare/{code}/?areas={combo}" for code, combo in views for lang in langs),
+        "json": (f"/{lang}/compare/{code}/data.json?areas={combo}" for code, combo in views for lang in langs),
+        "png": (
+            f"/{lang}/compare/{code}/chart.png?areas={combo}&size={preset}"
+            for code, combo in views
+            for lang in langs
+            for preset in PRESETS
+        ),
+    }
+    mix = ("api", "api", "api", "page", "page", "json")
+    work = []
+    for number, client in enumerate(clients):
+        base = base_urls[number % len(base_urls)]
+        kinds = [mix[slot % len(mix)] for slot in range(FILL_UNCACHED_LIMIT + extra)] + ["png"]
+        work += [(client, kind, base + next(addresses[kind])) for kind in kinds]
+    return work
+
+
+class FillFlood:
+    """``threads`` threads asking for ``work`` (client, kind, url) in order until it runs out or
+    ``seconds`` pass; meanwhile the cache Redis's used_memory is sampled every 0.2 s and another
+    client times the kept ``visits`` (a page and an API answer), in turn."""
+
+    def __init__(self, work, threads, seconds, cache_url, visits):
+        self.work, self.threads, self.seconds, self.cache_url, self.visits = work, threads, seconds, cache_url, visits
+
+    def run(self):
+        pending, lock, done = iter(self.work), threading.Lock(), threading.Event()
+        deadline = time.monotonic() + self.seconds
+        self.answers = []  # (client, kind, Answer)
+        self.memory, self.visit_times, self.visit_statuses = [], [], Counter()
+
+        def asker():
+            while time.monotonic() < deadline:
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                client, kind, url = item
+                self.answers.append((client, kind, fetch_as(url, client)))
+
+        def sampler():
+            connection = redis.Redis.from_url(self.cache_url)
+            while not done.is_set():
+                self.memory.append(connection.info("memory")["used_memory"])
+                done.wait(0.2)
+
+        def visitor():
+            for number in itertools.count():
+                if done.is_set():
+                    return
+                answer = fetch_as(self.visits[number % len(self.visits)], "10.254.254.254")
+                self.visit_statuses[answer.status] += 1
+                self.visit_times.append(answer.seconds)
+                done.wait(0.1)
+
+        watchers = [threading.Thread(target=sampler), threading.Thread(target=visitor)]
+        askers = [threading.Thread(target=asker) for _ in range(self.threads)]
+        started = time.monotonic()
+        for thread in watchers + askers:
+            thread.start()
+        for thread in askers:
+            thread.join()
+        self.elapsed = time.monotonic() - started
+        done.set()
+        for thread in watchers:
+            thread.join()
+        return self
+
+    def tally(self):
+        """Per client: uncached answers computed (200) and refused (429), PNGs aside."""
+        computed, refused = Counter(), Counter()
+        for client, kind, answer in self.answers:
+            if kind != "png":
+                computed[client] += answer.status == 200
+                refused[client] += answer.status == 429
+        return computed, refused
+
+
+def _keys(url):
+    return set(redis.Redis.from_url(url).scan_iter(count=1000))
+
+
+def _spend_budgets(bases, client):
+    """The probe spends its budgets: FILL_UNCACHED_LIMIT + 1 uncached API answers and three chart
+    images; their statuses, and the last API answer."""
+    api = [
+        fetch_as(f"{bases[0]}/api/v1/observations?limit=1&offset={n}", client) for n in range(FILL_UNCACHED_LIMIT + 1)
+    ]
+    images = [fetch_as(f"{bases[1]}/en/areas/{code}/chart.png?size=small", client) for code in ("IRN", "JPN", "KOR")]
+    return Counter(a.status for a in api), Counter(a.status for a in images), api[-1]
+
+
+def drill_redis_fill(clients=30, seconds=60, max_requests=2500, maxmemory="8mb", extra=8, threads=8):
+    """Many distinct uncached addresses must neither grow Redis past its limit nor wear the limits away.
+
+    As `make serve-prod` runs it: two app servers sharing a cache Redis with a memory limit and
+    allkeys-lru, the rate-limit counters in a Redis of their own with noeviction; the limit is
+    small here (``maxmemory``) so that a bounded flood overruns it. The flood comes from
+    ``clients`` addresses, each asking for ``extra`` more distinct uncached addresses than its
+    budget allows (API offset/limit variants, pages, JSON twins) and one chart image, at most
+    ``max_requests`` in ``seconds``. A probe client spends its budgets before the flood; after
+    it, its limits must still answer 429 (its counters kept), while kept pages are served to it
+    and to everyone throughout.
+    """
+    print(f"== Redis filling: {clients} clients, {FILL_UNCACHED_LIMIT + extra} uncached addresses and 1 PNG each")
+    print(f"   at most {seconds} s and {max_requests} requests, {threads} threads; cache maxmemory {maxmemory}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
+    probe, newcomer, *flooders = fill_clients(clients + 2, seconds + 300)  # the flood, the start, the checks
+    cache_server, cache_url = start_redis_server("allkeys-lru", maxmemory)
+    counters_server, counters_url = start_redis_server("noeviction", "32mb")
+    env = {
+        "REDIS_URL": cache_url,
+        "REDIS_RATELIMIT_URL": counters_url,
+        "RATELIMIT_UNCACHED": FILL_UNCACHED,
+        "RATELIMIT_EXPENSIVE": FILL_EXPENSIVE,
+        "TRUSTED_PROXY_HEADER": "X-Forwarded-For",
+        "TRUSTED_PROXIES": "127.0.0.1",
+    }
+    cache, counters = redis.Redis.from_url(cache_url), redis.Redis.from_url(counters_url)
+    try:
+        with Servers("fill", env, ports=FILL_PORTS) as servers:
+            deploy_check = subprocess.run(
+                [PYTHON, "manage.py", "check", "--deploy", "--tag", "caches", "--fail-level", "WARNING"],
+                cwd=ROOT, env=servers.env, capture_output=True, text=True,
+            )  # fmt: skip
+            bases = [f"http://127.0.0.1:{port}" for port in FILL_PORTS]
+            for base in bases:
+                for path in (FILL_PAGE, FILL_CACHED_API):
+                    fetch_as(base + path, "10.0.0.1")
+            spent, images, last = _spend_budgets(bases, probe)
+            print(f"probe before the flood: uncached API {dict(spent)}, Retry-After {last.retry_after} s")
+            print(f"probe before the flood: PNG {dict(images)}")
+            counters_before, before = _keys(counters_url), cache.info()
+            work = fill_work(bases, flooders, extra)[:max_requests]
+            visits = [base + path for base in bases for path in (FILL_PAGE, FILL_CACHED_API)]
+            flood = FillFlood(work, threads, seconds, cache_url, visits).run()
+            cache_after, counters_after = cache.info(), counters.info()
+            largest = max((cache.memory_usage(key) or 0 for key in cache.scan_iter(count=1000)), default=0)
+            counters_kept = counters_before <= _keys(counters_url)
+            after = {  # the probe is still over its limits, yet kept answers reach it
+                "probe, uncached API answer": fetch_as(f"{bases[1]}/api/v1/observations?limit=2&offset=0", probe),
+                "probe, uncached page": fetch_as(f"{bases[0]}/ar/compare/firm_share/?areas=IRN&year=all", probe),
+                "probe, PNG": fetch_as(f"{bases[0]}/en/areas/IRN/chart.png?size=large", probe),
+                "probe, kept page": fetch_as(bases[1] + FILL_PAGE, probe),
+                "probe, kept API answer": fetch_as(bases[0] + FILL_CACHED_API, probe),
+                "another client, uncached API answer": fetch_as(f"{bases[0]}/api/v1/observations?limit=3", newcomer),
+            }
+            maxmemory_bytes = int(cache.config_get("maxmemory")["maxmemory"])
+    finally:
+        for process in (cache_server, counters_server):
+            process.kill()
+            process.wait()
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+    kinds = Counter((kind, answer.status) for _client, kind, answer in flood.answers)
+    computed, refused = flood.tally()
+    peak = max(flood.memory, default=0)
+    over_limit = [used - maxmemory_bytes for used in flood.memory if used > maxmemory_bytes]
+    print(f"flood: {len(flood.answers)} requests in {flood.elapsed:.1f} s from {len(computed)} clients")
+    for kind in ("api", "page", "json", "png"):
+        print(f"  {kind}: {dict(sorted((s, n) for (k, s), n in kinds.items() if k == kind))}")
+    print(f"  uncached answers computed, clients by count: {dict(Counter(computed.values()))}")
+    print(f"  uncached answers refused, clients by count: {dict(Counter(refused.values()))}")
+    print(
+        f"cache Redis: maxmemory {maxmemory_bytes / MB:.1f} MB; "
+        f"used_memory {before['used_memory'] / MB:.2f} MB before, "
+        f"max {peak / MB:.2f} MB during ({len(flood.memory)} samples), {cache_after['used_memory'] / MB:.2f} MB after; "
+        f"keys {before.get('db0', {}).get('keys', 0)} -> {cache_after.get('db0', {}).get('keys', 0)}, "
+        f"{cache_after['evicted_keys']} evicted"
+    )
+    print(
+        f"  above maxmemory in {len(over_limit)} of {len(flood.memory)} samples, by at most "
+        f"{max(over_limit, default=0)} bytes; the largest entry left {largest / 1024:.0f} KB"
+    )
+    print(
+        f"counters Redis: {len(counters_before)} keys before the flood, all kept: {counters_kept}; "
+        f"{counters_after.get('db0', {}).get('keys', 0)} after, {counters_after['evicted_keys']} evicted, "
+        f"used_memory {counters_after['used_memory'] / MB:.2f} MB"
+    )
+    print(f"{FILL_PAGE} and {FILL_CACHED_API} during the flood: {summary(flood.visit_times)}")
+    print(f"  {dict(flood.visit_statuses)}")
+    for what, answer in after.items():
+        retry = f", Retry-After {answer.retry_after}" if answer.status == 429 else ""
+        print(f"after the flood, {what}: {answer.status} {answer.content_type}{retry}")
+
+    over = [client for client in computed if computed[client] + refused[client] > FILL_UNCACHED_LIMIT]
+    unexpected = {k: n for k, n in kinds.items() if k[1] not in (200, 429) and k != ("png", 503)}
+    checks = {
+        "check --deploy --tag caches accepts both Redis servers": deploy_check.returncode == 0,
+        f"the probe spent its budget first ({FILL_UNCACHED_LIMIT} x 200, then 429)": (
+            spent == Counter({200: FILL_UNCACHED_LIMIT, 429: 1})
+        ),
+        "the flood overran maxmemory (keys were evicted)": cache_after["evicted_keys"] > 0,
+        # Redis evicts before it runs each command; a sample can catch the buffers of the commands
+        # in flight (the INFO asking, a SET arriving) on top: a few KB, never an entry's worth.
+        "used_memory never above maxmemory by more than 1 %": (
+            max(peak, cache_after["used_memory"]) <= maxmemory_bytes * 1.01
+        ),
+        "the counters kept every key, none evicted": counters_kept and counters_after["evicted_keys"] == 0,
+        "every client past its budget met 429s": bool(over) and all(refused[client] for client in over),
+        f"no client had more than {FILL_UNCACHED_LIMIT} uncached answers computed": (
+            max(computed.values(), default=0) <= FILL_UNCACHED_LIMIT
+        ),
+        "no status but 200 and 429 (and 503 for a PNG without a browser)": not unexpected,
+        "the kept page and answer were served throughout (all 200)": set(flood.visit_statuses) == {200},
+        "after: the probe's uncached API answer is a JSON 429": (
+            (after["probe, uncached API answer"].status, after["probe, uncached API answer"].content_type)
+            == (429, "application/json")
+        ),
+        "after: the probe's uncached page is a 429 page in the site's layout": (
+            after["probe, uncached page"].status == 429 and b'class="site-header"' in after["probe, uncached page"].body
+        ),
+        "after: the probe's PNG is a 429 (RATELIMIT_EXPENSIVE)": after["probe, PNG"].status == 429,
+        "after: kept page and answer still 200 for the probe": (
+            after["probe, kept page"].status == after["probe, kept API answer"].status == 200
+        ),
+        "after: another client's uncached answer is computed (200)": (
+            after["another client, uncached API answer"].status == 200
+        ),
+    }
+    for name, passed in checks.items():
+        print(f"  {'ok  ' if passed else 'FAIL'} {name}")
+    ok = all(checks.values())
+    print("PASS" if ok else "FAIL")
+    return ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("drill", choices=["postgres", "redis", "png", "all"])
+    parser.add_argument("drill", choices=["postgres", "redis", "png", "redis-fill", "all"])
     flood = parser.add_argument_group("png")
     flood.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     flood.add_argument("--seconds", type=int, default=20, help="how long (default 20)")
@@ -521,6 +862,11 @@ def main():
     flood.add_argument("--pause", type=float, default=1.0, help="seconds a client waits after a 429 (default 1)")
     flood.add_argument("--bound-ms", type=int, default=200, help="the page's median must stay below (default 200)")
     flood.add_argument("--hammer", action="store_true", help="also: no pause, and the same against data.json")
+    fill = parser.add_argument_group("redis-fill")
+    fill.add_argument("--fill-clients", type=int, default=30, help="client addresses flooding (default 30)")
+    fill.add_argument("--fill-seconds", type=int, default=60, help="at most this long (default 60)")
+    fill.add_argument("--fill-max-requests", type=int, default=2500, help="at most this many (default 2500)")
+    fill.add_argument("--maxmemory", default="8mb", help="the cache Redis's maxmemory (default 8mb)")
     args = parser.parse_args()
     drill = args.drill
     results = []
@@ -534,6 +880,8 @@ def main():
                 args.clients, args.seconds, args.max_requests, args.concurrency, args.bound_ms, args.pause, args.hammer
             )
         )
+    if drill in ("redis-fill", "all"):
+        results.append(drill_redis_fill(args.fill_clients, args.fill_seconds, args.fill_max_requests, args.maxmemory))
     sys.exit(0 if all(results) else 1)
 
 

@@ -11,7 +11,9 @@ are answered; any other method is a 405 with ``Allow: GET, HEAD``.
 
 Answers are cached with ``indicators.cache.cached`` under the *normalised* query and the language
 of the answer, so ``?area=jpn,IRN`` and ``?area=IRN&area=JPN`` share one entry, and any change to
-the data makes every entry stale.
+the data makes every entry stale. Each miss counts against the client's ``RATELIMIT_UNCACHED``;
+past it the answer is a 429 (``Retry-After``) in the error format, while answers already in the
+cache are still served to every client, this one included.
 """
 
 import json
@@ -49,7 +51,7 @@ from .api_params import (
     SourcesForm,
     read_query,
 )
-from .cache import cached, data_version
+from .cache import UncachedWorkLimited, cached, data_version
 from .formatting import format_number
 from .models import Indicator, Observation, Source
 from .params import QueryError
@@ -62,6 +64,20 @@ def _error(parameter, message, status=400):
     return JsonResponse({"error": str(message), "parameter": parameter}, status=status)
 
 
+def too_much_uncached_work(request, seconds):
+    """429: the client has asked for too many answers that had to be computed (RATELIMIT_UNCACHED)."""
+    with translation.override(message_language(request)):
+        message = _(
+            "Too many requests from your address needed an answer computed afresh. Please try again in "
+            "%(seconds)s seconds; answers that are already prepared are still served at once."
+        ) % {"seconds": format_number(seconds)}
+    response = JsonResponse(
+        {"error": message, "parameter": None}, status=429, json_dumps_params={"ensure_ascii": False}
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def message_language(request):
     """The last ``lang`` given when it is a valid one, else the language LocaleMiddleware chose."""
     lang = request.GET.get("lang")
@@ -72,7 +88,8 @@ def api_view(form_class):
     """A view of the API whose query ``form_class`` reads; it is called as ``view(request, query)``.
 
     GET and HEAD only (other methods: 405 with ``Allow: GET, HEAD``; nothing here writes, so no
-    CSRF check). A QueryError becomes a 400 in ``message_language``. The answer is made in its
+    CSRF check). A QueryError becomes a 400 in ``message_language``; too much uncached work
+    (UncachedWorkLimited, from ``cached``) a 429 in that language too. The answer is made in its
     ``lang`` (default English), activated here and only here: ``cached`` keys entries by it.
     """
 
@@ -84,8 +101,11 @@ def api_view(form_class):
                     query = read_query(form_class, request.GET)
                 except QueryError as error:
                     return _error(error.parameter, error.messages[0])
-            with translation.override(query.get("lang") or DEFAULT_LANG):
-                return view(request, query, *args, **kwargs)
+            try:
+                with translation.override(query.get("lang") or DEFAULT_LANG):
+                    return view(request, query, *args, **kwargs)
+            except UncachedWorkLimited as limited:
+                return too_much_uncached_work(request, limited.retry_after)
 
         wrapper = csrf_exempt(require_safe(wrapper))
         wrapper.form_class = form_class  # read by indicators.openapi
@@ -100,8 +120,9 @@ def json_body(document):
     return json.dumps({"version": VERSION, **document}, ensure_ascii=False).encode()
 
 
-def cached_json(namespace, parts, produce):
-    body = cached(f"api:{namespace}", parts, lambda: json_body(produce()), CACHE_SECONDS)
+def cached_json(request, namespace, parts, produce):
+    """The answer kept for ``parts``, else ``produce()``'s, counted against the client's limit."""
+    body = cached(f"api:{namespace}", parts, lambda: json_body(produce()), CACHE_SECONDS, request=request)
     return HttpResponse(body, content_type="application/json")
 
 
@@ -162,7 +183,7 @@ def areas(request, query):
             queryset = queryset.filter(kind__in=query["kind"])
         return results([area_json(area) for area in queryset])
 
-    return cached_json("areas", (query["kind"],), produce)
+    return cached_json(request, "areas", (query["kind"],), produce)
 
 
 @api_view(IndicatorsForm)
@@ -170,7 +191,7 @@ def indicators(request, query):
     def produce():
         return results([indicator_json(indicator) for indicator in Indicator.objects.order_by("position", "code")])
 
-    return cached_json("indicators", (), produce)
+    return cached_json(request, "indicators", (), produce)
 
 
 @api_view(SourcesForm)
@@ -180,7 +201,7 @@ def sources(request, query):
         queryset = Source.objects.annotate(published_count=Count("observations", filter=published))
         return results([source_json(source) for source in queryset.order_by("identifier")])
 
-    return cached_json("sources", (), produce)
+    return cached_json(request, "sources", (), produce)
 
 
 def filter_observations(query):
@@ -226,7 +247,7 @@ def observations_page(query):
 
 @api_view(ObservationsForm)
 def observations(request, query):
-    return cached_json("observations", tuple(sorted(query.items())), lambda: observations_page(query))
+    return cached_json(request, "observations", tuple(sorted(query.items())), lambda: observations_page(query))
 
 
 @api_view(NoParametersForm)
@@ -238,6 +259,7 @@ def openapi(request, query):
         (),
         lambda: json.dumps(openapi_document(), ensure_ascii=False, indent=1).encode(),
         CACHE_SECONDS,
+        request=request,
     )
     return HttpResponse(body, content_type="application/json")
 

@@ -11,6 +11,12 @@ An entry is ``(version, value)`` under a key made of normalised parts only, not
 ``cache.get(key, version=…)``: a hit then costs one round trip (``get_many`` reads the version and
 the entry together), and a newer version overwrites the old entry under the same key instead of
 leaving it to fill the cache until it expires.
+
+Work the cache cannot spare is limited per client: each miss of an API answer (``cached`` given
+the request) and each public page built afresh (``cached_response``) counts against
+``RATELIMIT_UNCACHED`` for the client's address; past it, ``UncachedWorkLimited`` is raised before
+any work is done (the API answers a JSON 429, smedash.middleware.PageCacheMiddleware a page).
+Hits are never counted, so what is already in the cache is served to everyone.
 """
 
 import hashlib
@@ -18,6 +24,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django_ratelimit.core import get_usage
 
 from .models import DataVersion
 from .text import current_lang
@@ -25,6 +32,31 @@ from .text import current_lang
 VERSION_KEY = "smedash:data-version"
 VERSION_SECONDS = 5  # how long the cache's copy of the data version is trusted (SMEDASH_VERSION_SECONDS)
 PAGE_SECONDS = 600  # a page's data and a whole page; stale at the next data change anyway
+
+
+UNCACHED_GROUP = "smedash:uncached"  # the counters' group: one budget per client for all uncached work
+
+
+class UncachedWorkLimited(Exception):
+    """The client has had its share of uncached work (RATELIMIT_UNCACHED); ``retry_after`` seconds
+    until its window ends."""
+
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def count_uncached(request):
+    """Count one piece of uncached work against the client's address (django-ratelimit's ``ip``
+    key: smedash.client_address), in the rate limits' cache (``counters`` in production); raise
+    UncachedWorkLimited past RATELIMIT_UNCACHED. No rate, or the counters unreachable: no limit
+    (the rate limits fail open)."""
+    rate = getattr(settings, "RATELIMIT_UNCACHED", None)
+    if not rate or request is None:
+        return
+    usage = get_usage(request, group=UNCACHED_GROUP, key="ip", rate=rate, increment=True)
+    if usage is not None and usage["should_limit"]:
+        raise UncachedWorkLimited(max(1, usage["time_left"]))
 
 
 def data_version():
@@ -68,11 +100,16 @@ def store(key, value, version, timeout):
     cache.set(key, (version, value), timeout)
 
 
-def cached(namespace, parts, produce, timeout=PAGE_SECONDS):
-    """``produce()``'s result, kept per namespace, normalised ``parts`` and active language."""
+def cached(namespace, parts, produce, timeout=PAGE_SECONDS, request=None):
+    """``produce()``'s result, kept per namespace, normalised ``parts`` and active language.
+
+    Given the ``request``, a miss counts against the client's RATELIMIT_UNCACHED first (it may
+    raise UncachedWorkLimited); without it (a page's data, inside a page that already counted),
+    nothing is counted."""
     key = cache_key(namespace, current_lang(), *parts)
     value, version = lookup(key)
     if value is None:
+        count_uncached(request)
         value = produce()
         store(key, value, version, timeout)
     return value
@@ -87,11 +124,17 @@ def cached_response(view):
     queries, set by the view) or, where the view names none, the address without a query. The
     same page spelled another way (``page=01``, ``year=LATEST``) is answered, not kept, so that
     spellings cannot fill the cache.
+
+    The view runs only when the whole page was not in the cache, so each run counts against the
+    client's RATELIMIT_UNCACHED (after the data version is read: while the database is down the
+    503 costs nothing and is not counted); past it, UncachedWorkLimited, which PageCacheMiddleware
+    answers with a 429 page.
     """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         version = data_version()  # read before the page is built: it is kept under this one
+        count_uncached(request)
         response = view(request, *args, **kwargs)
         response.smedash_version = version
         canonical = getattr(response, "smedash_canonical", None)

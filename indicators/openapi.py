@@ -4,7 +4,8 @@
 - Parameters: the fields of each view's form (``indicators.api``), the very ones that validate
   the query: names, types, enums (codes from the database for area, indicator and source),
   minimum, maximum and defaults cannot drift from what is accepted.
-- Responses: the enums of the answers come from the models' choices.
+- Responses: the enums of the answers come from the models' choices; each operation lists the
+  refusals its view can give (the 429 of too much uncached work, the workbook's 503).
 
 Developer documentation, in English like the parameter names it describes. Schemathesis runs
 against it (tests/test_openapi_schemathesis.py) with every check.
@@ -26,6 +27,11 @@ class Operation:
     summary: str
     description: str
     content: dict  # media type -> {"schema": …} of the 200 answer
+    refusals: tuple = ()  # (status, name in components/responses) the view may answer besides
+
+
+# Every answer of the JSON API is cached; a miss counts against the client's RATELIMIT_UNCACHED.
+UNCACHED = (("429", "TooMuchUncachedWork"),)
 
 
 def _ref(name):
@@ -42,22 +48,28 @@ def _file(media_type):
 
 # What each route of api_urls is, by its name.
 OPERATIONS = {
-    "areas": Operation("data", "Areas", "Countries, groups of countries and regions.", _json("AreaList")),
-    "indicators": Operation("data", "Indicators", "What is measured, with its unit.", _json("IndicatorList")),
+    "areas": Operation("data", "Areas", "Countries, groups of countries and regions.", _json("AreaList"), UNCACHED),
+    "indicators": Operation("data", "Indicators", "What is measured, with its unit.", _json("IndicatorList"), UNCACHED),
     "sources": Operation(
-        "data", "Sources", "The documents figures are taken from, including those that give none.", _json("SourceList")
+        "data",
+        "Sources",
+        "The documents figures are taken from, including those that give none.",
+        _json("SourceList"),
+        UNCACHED,
     ),
     "observations": Operation(
         "data",
         "Observations",
         "Published figures, in a fixed order (source, area, indicator, year), a page at a time.",
         _json("ObservationPage"),
+        UNCACHED,
     ),
     "openapi": Operation(
         "data",
         "This description",
         "The OpenAPI 3.1 document of /api/v1/.",
         {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}}},
+        UNCACHED,
     ),
     "download_csv": Operation(
         "downloads",
@@ -76,6 +88,7 @@ OPERATIONS = {
         "Every published observation as XLSX",
         "One sheet; years and values as numbers; right-to-left for ar and fa; no formulas.",
         _file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (("503", "WorkbookNotReady"),),
     ),
 }
 
@@ -98,6 +111,8 @@ def operation(route_name, form_class):
     if described.tag == "downloads":
         responses["200"]["description"] = "smedash-observations[-{lang}].<format>, as an attachment."
         responses["429"] = {"description": "Too many downloads from this address in a minute."}
+    for status, name in described.refusals:
+        responses[status] = _ref(f"responses/{name}")
     return {
         "get": {
             "tags": [described.tag],
@@ -152,6 +167,10 @@ def _record_properties():
         "definition": _string("The source's SME definition, in the language asked for."),
         "note": _string("What a reader must know about the figure, in the language asked for."),
         "last_changed": _string("Date the figure was last changed.", format="date"),
+        "measured_as": _string(
+            "What the figure counts, in the source's terms, in the language asked for, else in English; "
+            "empty where not recorded."
+        ),
         "area_name": _string("Area name in the language asked for."),
         "indicator_name": _string("Indicator name in the language asked for."),
         "source_title": _string("Source title in the language asked for."),
@@ -235,6 +254,16 @@ def _schemas():
                 "observations": {"type": "array", "items": _ref("schemas/ObservationRecord")},
             },
         },
+        "Refusal": {
+            "type": "object",
+            "required": ["error", "parameter"],
+            "properties": {
+                "error": _string(
+                    "Why, and when to try again, in the language of lang when it is valid, else of the request."
+                ),
+                "parameter": {"type": "null", "description": "No parameter is at fault."},
+            },
+        },
         "Error": {
             "type": "object",
             "required": ["error"],
@@ -258,8 +287,30 @@ DESCRIPTION = (
     "Errors: an unknown parameter, a second value for one that takes one, an empty or invalid value and an "
     'unknown code are each a 400 with {"error": message, "parameter": name}, the message in the language '
     "of lang when that is valid, else in the request's (Accept-Language).\n\n"
-    "Methods: GET and HEAD only; any other is a 405 with Allow: GET, HEAD."
+    "Methods: GET and HEAD only; any other is a 405 with Allow: GET, HEAD.\n\n"
+    "Limits: answers are cached until the data changes. An answer that is not in the cache yet is computed, "
+    "and counts against a per-client-address limit (RATELIMIT_UNCACHED, 120 a minute by default); past it, "
+    'the answer is a 429 with Retry-After and {"error": message, "parameter": null}. Answers already in the '
+    "cache are served to every client at any rate. The full downloads have a limit of their own."
 )
+
+
+def _retry_after(description):
+    return {
+        "Retry-After": {
+            "description": description,
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    }
+
+
+def _refusal(description, retry_after):
+    return {
+        "description": description,
+        "headers": _retry_after(retry_after),
+        "content": {"application/json": {"schema": _ref("schemas/Refusal")}},
+    }
 
 
 def openapi_document():
@@ -281,7 +332,17 @@ def openapi_document():
                 "BadParameter": {
                     "description": "A parameter is unknown, repeated, empty or invalid, or a code is unknown.",
                     "content": {"application/json": {"schema": _ref("schemas/Error")}},
-                }
+                },
+                "TooMuchUncachedWork": _refusal(
+                    "This client address has had more answers computed afresh (not in the cache) than "
+                    "RATELIMIT_UNCACHED allows; cached answers are still served.",
+                    "Seconds until the client's count starts again.",
+                ),
+                "WorkbookNotReady": _refusal(
+                    "The workbook of the current data is not built yet (being built, or waiting for "
+                    "manage.py build_downloads); the CSV and JSON downloads are ready.",
+                    "Seconds after which the workbook should be ready.",
+                ),
             },
         },
     }

@@ -4,10 +4,12 @@ import re
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from indicators.cache import PAGE_SECONDS, cache_key, peek, store
+from indicators.cache import PAGE_SECONDS, UncachedWorkLimited, cache_key, peek, store
+from indicators.formatting import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,11 @@ class PageCacheMiddleware:
     ``indicators.cache.cached_response`` are kept. It sits after the security and CSP middleware,
     which add their headers afresh to every answer, and keeps the headers the ones after it added
     (X-Frame-Options, Content-Language, Vary).
+
+    A page built afresh counts against the client's RATELIMIT_UNCACHED (``cached_response``);
+    past it, ``process_exception`` answers a 429 page in the visitor's language and the site's
+    layout (``errors`` for the JSON twins, their error shape), with ``Retry-After``, and keeps
+    nothing. Kept pages are still served to every client, this one included.
     """
 
     def __init__(self, get_response):
@@ -94,3 +101,23 @@ class PageCacheMiddleware:
             headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
             store(key, (response.content, headers), response.smedash_version, PAGE_SECONDS)
         return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, UncachedWorkLimited):
+            return too_much_uncached_work(request, exception.retry_after)
+        return None
+
+
+def too_much_uncached_work(request, seconds):
+    """429: too many pages built afresh for this client (RATELIMIT_UNCACHED), in the page's language."""
+    message = _(
+        "Too many of the pages asked for from your address had to be prepared afresh. Please try again in "
+        "%(seconds)s seconds; pages that are already prepared are still shown at once."
+    ) % {"seconds": format_number(seconds)}
+    if request.path.endswith(".json"):
+        response = JsonResponse({"errors": [message]}, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        context = {"title": _("Too many requests"), "message": message, "home": _("Overview of all figures")}
+        response = render(request, "429_uncached.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

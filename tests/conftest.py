@@ -28,6 +28,14 @@ def quick_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def uncached_work_unlimited(settings):
+    """Every test is one client (127.0.0.1) and most ask for pages nobody asked for before: under
+    production's RATELIMIT_UNCACHED a fuzz test would be refused after 120 of them.
+    tests/test_uncached_limits.py sets its own limit."""
+    settings.RATELIMIT_UNCACHED = ""
+
+
+@pytest.fixture(autouse=True)
 def downloads_in_tmp(settings, tmp_path):
     """Workbooks built by a test go to its own directory, not var/downloads."""
     settings.SMEDASH_DOWNLOADS_DIR = tmp_path / "downloads"
