@@ -9,8 +9,16 @@ PORT ?= 8000
 .PHONY: run setup install assets static messages migrate seed test lint format clean \
 	serve-prod backup restore bench faults
 
+# The worker that runs large imports in the background (manage.py db_worker: its queue is in the
+# database, no Redis needed), in a loop that starts it again 2 s after it stops on an error (on
+# SQLite it gives up when another process keeps the database locked for over 5 s). TERM stops both.
+WORKER_LOOP = ( trap 'kill $$w 2>/dev/null; exit 0' TERM; \
+	while :; do $(1) $(MANAGE) db_worker --no-reload & w=$$!; wait $$w && exit 0; sleep 2; done )
+
+# The development server, and the worker beside it; Ctrl-C stops both.
 run: setup
-	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
+	$(call WORKER_LOOP,DEBUG=1) & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
 setup: install assets messages migrate seed
 
@@ -85,9 +93,10 @@ serve-prod: install assets messages
 	$(PROD_ENV) $(MANAGE) migrate --no-input -v0
 	$(PROD_ENV) $(MANAGE) load_seed
 	$(PROD_ENV) $(MANAGE) collectstatic --no-input -v0
-	@echo "SMEdash on http://127.0.0.1:8001 and http://127.0.0.1:8002 (Ctrl-C stops both)"
-	$(PROD_ENV) GUNICORN_BIND=127.0.0.1:8001 $(BIN)/gunicorn -c gunicorn.conf.py smedash.wsgi & \
-	  pid=$$!; trap "kill $$pid" EXIT INT TERM; \
+	@echo "SMEdash on http://127.0.0.1:8001 and http://127.0.0.1:8002, and a worker for imports in the background (Ctrl-C stops all three)"
+	$(call WORKER_LOOP,$(PROD_ENV)) & worker=$$!; \
+	  $(PROD_ENV) GUNICORN_BIND=127.0.0.1:8001 $(BIN)/gunicorn -c gunicorn.conf.py smedash.wsgi & \
+	  pid=$$!; trap "kill $$pid $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(PROD_ENV) GUNICORN_BIND=127.0.0.1:8002 $(BIN)/gunicorn -c gunicorn.conf.py smedash.wsgi
 
 # Backups: `make backup` writes var/backup-DATE.json.gz; `make restore FILE=…` loads one into

@@ -46,6 +46,11 @@ class UploadStore:
     the user), so nobody can make the server read a file of their choosing. Confirming claims the
     file by renaming it (``<token>.importing``), which only one request can do; once imported a
     marker (``<token>.done``) says so to a second confirmation.
+
+    An import in the background (``import_jobs``) keeps its ticket on its job: the check task
+    reads the waiting file (``read``), the confirmation claims it as above, and the writing task
+    reads the claimed file (``claimed``) and finishes or releases it. The worker must therefore
+    see the same var/ directory (``SMEDASH_VAR_DIR``) as the web servers.
     """
 
     SALT = "smedash.import"
@@ -80,9 +85,9 @@ class UploadStore:
         return data, base, base.with_suffix(".importing"), base.with_suffix(".done")
 
     @classmethod
-    def claim(cls, ticket, user):
+    def claim(cls, ticket, user, read=True):
         """The upload, for this request alone; ``AlreadyImported``, ``BeingImported`` or
-        FileNotFoundError (expired) otherwise."""
+        FileNotFoundError (expired) otherwise. ``read=False``: claimed for a task to read later."""
         data, waiting, claimed, done = cls._paths(ticket, user)
         try:
             os.rename(waiting, claimed)  # atomic: a second request finds the file gone
@@ -92,7 +97,27 @@ class UploadStore:
             if claimed.exists():
                 raise BeingImported from None
             raise
-        return {**data, "content": claimed.read_bytes()}
+        # Its age starts again: old files are swept (``keep``), not one being imported.
+        os.utime(claimed)
+        return {**data, "content": claimed.read_bytes() if read else None}
+
+    @classmethod
+    def read(cls, ticket):
+        """The waiting (not yet claimed) upload's bytes; FileNotFoundError once swept away."""
+        _data, waiting, _claimed, _done = cls._paths(ticket, max_age=None)
+        return waiting.read_bytes()
+
+    @classmethod
+    def claimed(cls, ticket):
+        """The claimed upload's bytes, for the task that writes it."""
+        _data, _waiting, claimed, _done = cls._paths(ticket, max_age=None)
+        return claimed.read_bytes()
+
+    @classmethod
+    def discard(cls, ticket):
+        """A waiting upload that will not be imported (its check found problems)."""
+        _data, waiting, _claimed, _done = cls._paths(ticket, max_age=None)
+        waiting.unlink(missing_ok=True)
 
     @classmethod
     def finish(cls, ticket):

@@ -18,7 +18,7 @@ An export can be edited in a spreadsheet and imported again. The rules:
   is row 1, as a spreadsheet numbers them), its column and the reason.
 * ``unit`` and ``area_kind`` are checks, not data: they must agree with the indicator and area.
   The name columns (``area_name``, ``indicator_name``, ``source_title``) and ``last_changed``
-  are ignored. ``note`` and ``definition`` are stored in one language, chosen at import.
+  are ignored. ``note``, ``definition`` and ``measured_as`` are stored in one language, chosen at import.
 * **Limits** (``ImportLimits``). A file larger than the limits (bytes, rows, columns, characters in
   a cell; for XLSX its unpacked size, compression and XML), a DTD in an XLSX part, or a NUL
   character is refused with a message naming the problem. The limits are checked before the file
@@ -48,12 +48,19 @@ BATCH_SIZE = 500
 # bulk_update writes "CASE WHEN id=… THEN …" for every field and row of a batch: smaller batches
 # and only the fields that changed keep it fast.
 UPDATE_BATCH_SIZE = 100
+# With a progress callback (an import in the background): figures written between two reports.
+PROGRESS_ROWS = 1000
 
 logger = logging.getLogger(__name__)
 
 
-def apply_plan(plan, *, user=None, reason=""):
-    """Write a checked plan in one transaction, with a history record for every figure."""
+def apply_plan(plan, *, user=None, reason="", progress=None):
+    """Write a checked plan in one transaction, with a history record for every figure.
+
+    ``progress(written, total)``, if given, is called before the first figure is written and
+    then every ``PROGRESS_ROWS`` figures, inside the transaction: what it records must be kept
+    outside the database (readers would not see it before the commit), and an exception it
+    raises rolls everything back."""
     if not plan.ok:
         raise ValueError("a plan with rejected rows cannot be applied")
     new = [row.observation for row in plan.rows if row.action == NEW]
@@ -65,13 +72,24 @@ def apply_plan(plan, *, user=None, reason=""):
     for obs in changed:
         obs.updated_at = now  # bulk_update does not run auto_now
     history = {"default_user": user, "default_change_reason": reason[:100], "default_date": now}
+    total = len(new) + len(changed)
+    # Without a callback each kind is written in one call, as before.
+    step = PROGRESS_ROWS if progress is not None else max(total, 1)
+    report = progress or (lambda written, total: None)
     try:
         with transaction.atomic():
-            if new:
-                bulk_create_with_history(new, Observation, batch_size=BATCH_SIZE, **history)
+            written = 0
+            report(written, total)
+            for part in _parts(new, step):
+                bulk_create_with_history(part, Observation, batch_size=BATCH_SIZE, **history)
+                written += len(part)
+                report(written, total)
             if changed:
                 fields.append("updated_at")
-                bulk_update_with_history(changed, Observation, fields, batch_size=UPDATE_BATCH_SIZE, **history)
+            for part in _parts(changed, step):
+                bulk_update_with_history(part, Observation, fields, batch_size=UPDATE_BATCH_SIZE, **history)
+                written += len(part)
+                report(written, total)
             # Bulk writes send no signals: recount the coverage, and tell the caches once the rows
             # are visible.
             figures_changed(new + changed)
@@ -86,6 +104,10 @@ def apply_plan(plan, *, user=None, reason=""):
             )
         ) from None
     return plan.counts()
+
+
+def _parts(items, size):
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def import_file(filename, content, *, lang="en", publish=False, dry_run=False, user=None, reason="", limits=None):

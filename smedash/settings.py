@@ -139,11 +139,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "csp",
     "django_ratelimit",
     "simple_history",
     "axes",
     "django_countries",  # only for its translated country names (ar, fa)
+    # Background jobs (large imports): the tasks framework and its database queue.
+    "django_tasks",
+    "django_tasks_db",
     # No models: only the project's system checks (smedash/checks.py).
     "smedash.apps.SmedashConfig",
     "countries",
@@ -303,6 +307,8 @@ RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "smedash.views.rate_limited"
 # Requests per minute per client address on the expensive endpoints (PNG rendering, full CSV).
 RATELIMIT_EXPENSIVE = os.environ.get("RATELIMIT_EXPENSIVE", "30/m")
+# Answers and pages the cache could not give (computed afresh), per client address; hits are free.
+RATELIMIT_UNCACHED = os.environ.get("RATELIMIT_UNCACHED", "120/m")
 
 # The site's public address (https://sme.example.org), used for the absolute addresses pages
 # show (share links, PNG captions) instead of the request's Host header; set it in production
@@ -334,6 +340,21 @@ SMEDASH_PNG_TIMEOUT = float(os.environ.get("SMEDASH_PNG_TIMEOUT", "20"))
 # at once), and whether Chromium draws in the idle CPU class, behind the pages.
 SMEDASH_PNG_CONCURRENCY = int(os.environ.get("SMEDASH_PNG_CONCURRENCY", "1"))
 SMEDASH_PNG_LOW_PRIORITY = env_bool("SMEDASH_PNG_LOW_PRIORITY", True)
+
+# Background jobs: the django-tasks backport of Django's tasks framework. Large imports
+# (indicators/import_jobs.py) are queued in the database (django-tasks-db) and run by
+# `manage.py db_worker`, which `make run` and `make serve-prod` start beside the web servers.
+# TASKS_BACKEND may name another backend: django_tasks.backends.immediate.ImmediateBackend runs
+# each job inside the request that queues it (no worker needed, and no background either).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "").strip() or "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# The admin imports a file of more rows than this in the background, with its progress shown;
+# a smaller one is checked and written within the request. 0: every file in the background.
+SMEDASH_IMPORT_INLINE_ROWS = env_int("SMEDASH_IMPORT_INLINE_ROWS", 2000, minimum=0)
 
 # Content-Security-Policy: everything from our own origin; no eval, no inline script.
 # Plotly.js injects its own <style> rules, hence 'unsafe-inline' for styles only.

@@ -42,7 +42,8 @@ def _clear(models):
 @contextmanager
 def _times_kept(model):
     """bulk_create would stamp auto_now fields with the time of the copy, not of the load."""
-    stamped = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    fields = model._meta.concrete_fields
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     saved = [(f.auto_now, f.auto_now_add) for f in stamped]
     for f in stamped:
         f.auto_now = f.auto_now_add = False

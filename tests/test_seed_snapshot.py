@@ -44,4 +44,3 @@ def test_rows_added_after_a_copy_get_new_ids():
     highest = Area.objects.order_by("-pk").first().pk
     area = Area.objects.create(code="ZZZ", name_en="Test", kind=Area.Kind.COUNTRY)
     assert area.pk > highest
-

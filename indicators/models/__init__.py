@@ -2,6 +2,7 @@
 (``summaries``: coverage and the data version)."""
 
 from .figures import EARLIEST_YEAR, LATEST_YEAR, Indicator, Observation, ObservationQuerySet, Source
+from .jobs import ImportJob
 from .summaries import COVERAGE_LOCK, Coverage, CoverageQuerySet, DataVersion, _now_microseconds
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Coverage",
     "CoverageQuerySet",
     "DataVersion",
+    "ImportJob",
     "Indicator",
     "Observation",
     "ObservationQuerySet",

@@ -47,9 +47,8 @@ def twelve_areas(site):
             )
         )
     figures_changed(added)
-    codes = sorted(
-        set(Observation.objects.published().chartable().filter(indicator=indicator).values_list("area__code", flat=True))
-    )
+    charted = Observation.objects.published().chartable().filter(indicator=indicator)
+    codes = sorted(set(charted.values_list("area__code", flat=True)))
     assert len(codes) == COMPARE_AREAS_PER_PAGE, codes
     return "/compare/firm_share/?" + "&".join(f"areas={code}" for code in codes)
 
