@@ -19,9 +19,9 @@ from simple_history.utils import bulk_update_with_history
 from smedash.admin_base import ConcurrentEditAdmin, TranslatedHistoryAdmin, translated
 
 from .admin_import import ObservationImportAdmin
+from .formatting import format_number, format_quantity, format_year
 from .forms import ObservationForm
 from .models import Indicator, Observation, Source
-from .text import plain_decimal
 from .writes import figures_changed
 
 
@@ -55,7 +55,7 @@ class ObservationAdmin(ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHi
     autocomplete_fields = ["area", "indicator", "source"]
     # Few, narrow columns: with long indicator names in Arabic and Persian, more would push the
     # status off the screen.
-    list_display = ["area", "indicator", "year_shown", "value_shown", "status_shown", "source_shown"]
+    list_display = ["area", "indicator_shown", "year_shown", "value_shown", "status_shown", "source_shown"]
     list_filter = ["status", "indicator", "area__kind", "source", "year_calendar", "qualifier"]
     list_select_related = ["area", "indicator", "source"]
     search_fields = [
@@ -66,13 +66,25 @@ class ObservationAdmin(ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHi
         "source__identifier",
         *(f"source__{name}" for name in translated("title")),
         "year_as_written",
+        *translated("measured_as"),
         "quote",
     ]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["publish_selected", "unpublish_selected", "delete_selected"]
     fieldsets = [
         (None, {"fields": ["area", "indicator", "source", "quote"]}),
-        (_("The figure"), {"fields": ["value", "qualifier", "scope"]}),
+        (
+            _("The figure"),
+            {
+                "fields": ["value", "qualifier", "scope", *translated("measured_as")],
+                "description": _(
+                    "“Measured as” says what the figure counts, in the source's terms: industrial units or "
+                    "industrial establishments, production value or gross output, employment in micro "
+                    "enterprises. It is required when the area already has another figure for the same "
+                    "indicator, year and scope: the charts label each by it."
+                ),
+            },
+        ),
         (
             _("Year"),
             {
@@ -90,10 +102,18 @@ class ObservationAdmin(ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHi
 
     # Columns ---------------------------------------------------------------------------
 
+    @admin.display(description=_("indicator"), ordering="indicator__position")
+    def indicator_shown(self, obj):
+        """The indicator, and under it what the figure counts: a list with two figures of one
+        area, year and scope shows what tells them apart."""
+        if not obj.measured_as:
+            return str(obj.indicator)
+        return format_html("{}<br><small class='quiet'>{}</small>", obj.indicator, obj.measured_as)
+
     @admin.display(description=_("year"), ordering="year")
     def year_shown(self, obj):
-        year = "—" if obj.year is None else str(obj.year)
-        if obj.year_as_written and obj.year_as_written != year:
+        year = "—" if obj.year is None else format_year(obj.year)
+        if obj.year_as_written and obj.year_as_written != str(obj.year):
             # The source's own wording underneath, isolated so that its digits and brackets keep their order.
             return format_html(
                 "{}<br><small class='quiet'><bdi>{}</bdi> ({})</small>",
@@ -105,12 +125,11 @@ class ObservationAdmin(ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHi
 
     @admin.display(description=_("value"), ordering="value")
     def value_shown(self, obj):
-        # No space: "99%" keeps the sign beside its number in a right-to-left line too.
-        suffix = "%" if obj.indicator.is_share else ""
+        """The value as the public pages show it, in the admin's language and digits: "99.64%",
+        "۹۹٫۶۴٪", "٩٩٫٦٤٪" (isolated, so that the sign stays beside its number)."""
         qualifier = "" if obj.qualifier == Observation.Qualifier.EXACT else obj.get_qualifier_display()
-        return format_html(
-            "<bdi dir='ltr'>{}{}</bdi><br><small class='quiet'>{}</small>", plain_decimal(obj.value), suffix, qualifier
-        )
+        shown = format_quantity(obj.value, obj.indicator.unit)
+        return format_html("<bdi>{}</bdi><br><small class='quiet'>{}</small>", shown, qualifier)
 
     @admin.display(description=_("source"), ordering="source__identifier")
     def source_shown(self, obj):
@@ -127,14 +146,14 @@ class ObservationAdmin(ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHi
     @admin.action(permissions=["change"], description=_("Publish selected figures"))
     def publish_selected(self, request, queryset):
         count = self._set_status(request, queryset, Observation.Status.PUBLISHED, gettext("Published"))
-        message = ngettext("%(count)d figure published.", "%(count)d figures published.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        message = ngettext("%(count)s figure published.", "%(count)s figures published.", count)
+        self.message_user(request, message % {"count": format_number(count)}, messages.SUCCESS)
 
     @admin.action(permissions=["change"], description=_("Unpublish selected figures (back to draft)"))
     def unpublish_selected(self, request, queryset):
         count = self._set_status(request, queryset, Observation.Status.DRAFT, gettext("Unpublished"))
-        message = ngettext("%(count)d figure unpublished.", "%(count)d figures unpublished.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        message = ngettext("%(count)s figure unpublished.", "%(count)s figures unpublished.", count)
+        self.message_user(request, message % {"count": format_number(count)}, messages.SUCCESS)
 
     def _set_status(self, request, queryset, status, reason):
         """Change the status with one history record per figure, and refresh the public pages."""

@@ -34,6 +34,7 @@ NEW_ROW = {
     "definition": "",
     "note": "Typed in Persian digits.",
     "last_changed": "",
+    "measured_as": "",
 }
 
 
@@ -126,7 +127,11 @@ def test_publish_publishes_every_row_of_the_file(tmp_path, seeded):
 
 
 def test_a_status_column_decides_row_by_row(tmp_path, seeded):
-    rows = [dict(NEW_ROW, status="published"), dict(NEW_ROW, quote="another quote", value="12", status="draft")]
+    # Two figures of one area, indicator, year and scope: each says what it counts (issue 13).
+    rows = [
+        dict(NEW_ROW, status="published", measured_as="units"),
+        dict(NEW_ROW, quote="another quote", value="12", status="draft", measured_as="establishments"),
+    ]
     _out, _err, error = run_command(tmp_path, to_csv(rows), "--publish")
     assert error is None
     assert Observation.objects.get(quote=NEW_ROW["quote"]).status == "published"
@@ -329,7 +334,8 @@ def test_the_admin_import_is_written_on_confirmation_with_the_editor_in_the_hist
     ticket = response.context["ticket"]
     assert len(list((tmp_path / "imports").iterdir())) == 1  # kept until confirmed
     response = editor_client.post(IMPORT_URL.format(lang="fa"), {"ticket": ticket}, follow=True)
-    assert "ورود انجام شد: 1 افزوده، 0 تغییر کرد، 50 بی‌تغییر." in html.unescape(response.content.decode())
+    done = "ورود انجام شد: ۱ رقم افزوده شد، ۰ رقم تغییر کرد و ۵۰ رقم بی‌تغییر ماند."  # in Persian digits
+    assert done in html.unescape(response.content.decode())
     new = Observation.objects.get(quote=NEW_ROW["quote"])
     assert new.status == Observation.Status.DRAFT
     assert new.history.get().history_user == editor

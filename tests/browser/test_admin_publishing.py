@@ -98,8 +98,10 @@ def test_a_draft_is_not_public_until_an_editor_publishes_it(open_page, lang):
     with admin.expect_navigation():
         admin.locator('button[name="index"]').click()
     with translation.override(lang):
-        expected_message = translation.ngettext("%(count)d figure published.", "%(count)d figures published.", 1)
-    assert admin.locator(".messagelist .success").inner_text().strip() == expected_message % {"count": 1}
+        expected_message = translation.ngettext("%(count)s figure published.", "%(count)s figures published.", 1)
+    # The count in the admin's own digits: "1", "١", "۱".
+    shown = expected_message % {"count": in_local_digits("1", lang)}
+    assert admin.locator(".messagelist .success").inner_text().strip() == shown
     screenshot(admin, f"admin-observation-published-{lang}")
     created.refresh_from_db()
     assert created.status == Observation.Status.PUBLISHED
