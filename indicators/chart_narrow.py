@@ -8,7 +8,7 @@ import math
 
 import plotly.graph_objects as go
 
-from .charts import (
+from .chart_style import (
     CHAR_WIDTH,
     GRID_COLOR,
     LABEL_CHAR_WIDTH,
@@ -21,17 +21,13 @@ from .charts import (
     TEXT_COLOR,
     TICK_LINE_HEIGHT,
     TITLE_CHAR_WIDTH,
-    _bar_trace,
-    _bold,
-    _flag_labels,
-    _notes,
-    _subtitle,
-    _title_text,
+    bold,
     chart_lines,
     chart_text,
     nice_ticks,
     wrap_words,
 )
+from .charts import _bar_trace, _flag_labels, _notes, _subtitle, _title_text
 from .formatting import format_number, format_quantity
 from .text import FONT_FAMILY, is_rtl
 
@@ -213,7 +209,7 @@ def _narrow_annotations(title_lines, subtitle_lines, subtitle_height, categories
     flush with the start edge."""
     annotations = [
         _at_start_edge(
-            "<br>".join(_bold(line) for line in title_lines),
+            "<br>".join(bold(line) for line in title_lines),
             rtl,
             yref="paper",
             y=1,

@@ -18,72 +18,31 @@ static/js/chart.js draws the narrow one when the chart is narrower than ``wide_m
 The server PNG keeps the wide layout.
 """
 
-import math
-import textwrap
-
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from .chart_style import (
+    AREA_COLOR,
+    CHAR_WIDTH,
+    GRID_COLOR,
+    GROUP_COLORS,
+    HEIGHT,
+    LINE_HEIGHT,
+    MUTED_COLOR,
+    NOTE_CHAR_WIDTH,
+    NOTE_CHARS,
+    SIDE_MARGINS,
+    TEXT_COLOR,
+    TICK_LINE_HEIGHT,
+    WIDTH,
+    bold,
+    chart_lines,
+    chart_text,
+    nice_ticks,
+    wrap_words,
+)
 from .formatting import format_number, format_quantity
-from .text import FONT_FAMILY, escape_plotly, is_rtl, isolate, list_separator
-
-TEXT_COLOR = "#1f2328"
-MUTED_COLOR = "#4d5560"
-GRID_COLOR = "#d9dde3"
-# Dark enough for white text and for 3:1 against the white background (WCAG non-text contrast).
-GROUP_COLORS = {"country": "#1d5c8f", "aggregate": "#8a4f00", "subnational": "#2f6b2c"}
-AREA_COLOR = "#1d5c8f"
-HEIGHT = 540
-WIDTH = 1000  # the width labels are wrapped for: the PNG's default, about the page's chart
-SIDE_MARGINS = 140  # left and right margins together (layout.margin.l + .r)
-PLOT_WIDTH = WIDTH - SIDE_MARGINS
-LINE_HEIGHT = 17  # pixels per line of the notes under the chart (font size 12)
-TICK_LINE_HEIGHT = 16  # pixels per line of a tick label (font size 12; plotly.js spaces lines 1.3 em)
-CHAR_WIDTH = 6.5  # an average character of Vazirmatn at 12 px, with room to spare (for wrapping)
-LABEL_CHAR_WIDTH = 5.9  # the same, as measured in the browser (for the room a line of labels takes)
-NOTE_CHARS = 120  # characters per line of the notes under the chart, in a figure WIDTH wide
-NOTE_CHAR_WIDTH = 5.8  # an average character of the notes, at 12 px
-TITLE_CHAR_WIDTH = 9.6  # an average character of the title (17 px, bold)
-SUBTITLE_CHAR_WIDTH = 7.2  # an average character of the subtitle (13 px)
-MODEBAR_WIDTH = 130  # the modebar at the chart's top end corner, with its margin (a few buttons)
-
-
-# --- text ------------------------------------------------------------------------------------
-
-
-def chart_text(text):
-    """Escape one line of data text and, in Arabic and Persian, isolate it right to left."""
-    return isolate(escape_plotly(text))
-
-
-def chart_lines(lines):
-    """Several lines (already plain text, not HTML), each escaped and isolated, joined by <br>."""
-    return "<br>".join(chart_text(line) for line in lines if line)
-
-
-def wrap_words(text, width):
-    """Break text into lines of about ``width`` characters, at spaces only."""
-    return textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False) or [""]
-
-
-def _bold(text):
-    return f"<b>{chart_text(text)}</b>"
-
-
-# --- axes ------------------------------------------------------------------------------------
-
-
-def nice_ticks(top, count=5):
-    """Round tick values from 0 to at least ``top``: 0, 20, 40 … 100 for a share near 100."""
-    if top <= 0:
-        return [0, 1]
-    raw_step = top / count
-    magnitude = 10 ** math.floor(math.log10(raw_step))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
-    ticks = [0]
-    while ticks[-1] < top - 1e-9:
-        ticks.append(round(ticks[-1] + step, 10))
-    return ticks
+from .text import FONT_FAMILY, is_rtl, list_separator
 
 
 def _value_axis(values, unit, title):
@@ -136,7 +95,7 @@ def _tick_label(figure, width):
 
 
 def _hover_text(figure, flag_labels, first_line):
-    lines = [_bold(first_line)]
+    lines = [bold(first_line)]
     body = [figure["value_display"]]
     year = figure["year_display"]
     if figure["year_as_written"] and figure["year_as_written"] != str(figure["year"]):
@@ -235,7 +194,7 @@ def _layout(title, subtitle, value_axis, categories, ticktext, notes, show_legen
 
 def _title(title, subtitle, rtl):
     return {
-        "text": _bold(title),
+        "text": bold(title),
         "subtitle": {"text": chart_text(subtitle), "font": {"size": 13, "color": MUTED_COLOR}},
         "x": 0.98 if rtl else 0.02,
         "xanchor": "right" if rtl else "left",
