@@ -149,23 +149,10 @@ def export_rows(observations, lang=None, chunk_size=None):
     """
     chunk_size = chunk_size or EXPORT_CHUNK_ROWS
     langs = _languages(lang)
-    names = [f"name_{code}" for code in langs]
     texts = [f"{field}_{code}" for field in ("definition", "note", "measured_as") for code in langs]
     width = len(langs)
     with one_snapshot():
-        areas = {
-            pk: (code, kind, _translated(*rest))
-            for pk, code, kind, *rest in Area.objects.order_by().values_list("pk", "code", "kind", *names)
-        }
-        indicators = {
-            pk: (code, unit, _translated(*rest))
-            for pk, code, unit, *rest in Indicator.objects.order_by().values_list("pk", "code", "unit", *names)
-        }
-        titles = [f"title_{code}" for code in langs]
-        sources = {
-            pk: (identifier, _translated(*rest))
-            for pk, identifier, *rest in Source.objects.order_by().values_list("pk", "identifier", *titles)
-        }
+        areas, indicators, sources = _names_by_id(langs)
         # rewrite(False): modeltranslation would otherwise turn every row into a dict and back.
         rows = observations.export_order().rewrite(False).values_list(*_OBSERVATION_FIELDS, *texts)
         rows = rows.iterator(chunk_size=chunk_size)
@@ -200,6 +187,26 @@ def export_rows(observations, lang=None, chunk_size=None):
                 chunk = []
         if chunk:
             yield chunk
+
+
+def _names_by_id(langs):
+    """Areas, indicators and sources by id (a few hundred rows, read once): their codes and, in
+    ``langs``' first language with a fall-back, their names."""
+    names = [f"name_{code}" for code in langs]
+    titles = [f"title_{code}" for code in langs]
+    areas = {
+        pk: (code, kind, _translated(*rest))
+        for pk, code, kind, *rest in Area.objects.order_by().values_list("pk", "code", "kind", *names)
+    }
+    indicators = {
+        pk: (code, unit, _translated(*rest))
+        for pk, code, unit, *rest in Indicator.objects.order_by().values_list("pk", "code", "unit", *names)
+    }
+    sources = {
+        pk: (identifier, _translated(*rest))
+        for pk, identifier, *rest in Source.objects.order_by().values_list("pk", "identifier", *titles)
+    }
+    return areas, indicators, sources
 
 
 def _csv_rows(chunk, safe):

@@ -1,8 +1,10 @@
-"""The data: indicators, sources and figures (``figures``), and the summaries kept beside them
-(``summaries``: coverage and the data version)."""
+"""The data: indicators, sources and figures (``figures``) with their named queries (``queries``),
+the summaries kept beside them (``summaries``: coverage and the data version), and the imports
+run in the background (``jobs``)."""
 
-from .figures import EARLIEST_YEAR, LATEST_YEAR, Indicator, Observation, ObservationQuerySet, Source
+from .figures import EARLIEST_YEAR, LATEST_YEAR, Indicator, Observation, Source
 from .jobs import ImportJob
+from .queries import ObservationQuerySet
 from .summaries import COVERAGE_LOCK, Coverage, CoverageQuerySet, DataVersion, _now_microseconds
 
 __all__ = [

@@ -8,6 +8,7 @@ from countries.models import Area
 
 from ..numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
 from ..text import plain_decimal
+from .queries import ObservationQuerySet
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100  # far enough for any statistic; the CHECK constraint below
@@ -123,36 +124,6 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title or self.identifier
-
-
-class ObservationQuerySet(models.QuerySet):
-    def published(self):
-        """What the public sees: pages, charts, exports and the API show nothing else."""
-        return self.filter(status=Observation.Status.PUBLISHED)
-
-    def with_related(self):
-        return self.select_related("area", "area__parent", "indicator", "source")
-
-    def for_indicator(self, indicator):
-        return self.filter(indicator=indicator)
-
-    def for_area(self, area):
-        return self.filter(area=area)
-
-    def from_source(self, source):
-        return self.filter(source=source)
-
-    def chartable(self):
-        """Figures that may be drawn as bars: not those the source garbles."""
-        return self.exclude(qualifier=Observation.Qualifier.UNCLEAR)
-
-    def export_order(self):
-        return self.order_by("source__identifier", "area__code", "indicator__position", "year", "pk")
-
-    def ever_published(self):
-        """Figures that are, or once were, public: only an administrator may delete them."""
-        once = Observation.history.filter(status=Observation.Status.PUBLISHED).values("id")
-        return self.filter(Q(status=Observation.Status.PUBLISHED) | Q(pk__in=once))
 
 
 class Observation(models.Model):
