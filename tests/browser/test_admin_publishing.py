@@ -1,6 +1,6 @@
-"""An editor logs in through the real login form, adds a draft figure through the admin form (in
-the admin's language and digits), the public chart does not show it; published with the list
-action, the public chart shows one bar more and the table shows its value."""
+"""An editor logs in through the real login form on a tablet (768 px, touch), adds a draft figure
+through the admin form (in the admin's language and digits), the public chart does not show it;
+published with the list action, the public chart shows one bar more and the table shows its value."""
 
 import re
 
@@ -14,6 +14,7 @@ from indicators.models import Indicator, Observation, Source
 from .conftest import screenshot
 from .helpers import (
     LANGS,
+    SCREENS,
     assert_no_problems,
     charted_figures,
     choose_autocomplete,
@@ -60,7 +61,7 @@ def test_a_draft_is_not_public_until_an_editor_publishes_it(open_page, lang):
     assert shown_value not in table_before
 
     editor = make_editor()
-    admin = open_page()
+    admin = open_page(**SCREENS["768"])  # a tablet, by touch
     log_in(admin, lang, editor)
 
     # The add form, filled in as an editor would, numbers typed in the admin's own digits.

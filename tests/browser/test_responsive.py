@@ -167,7 +167,7 @@ def test_chart_is_laid_out_again_when_the_screen_turns(open_page, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_chart_fits_at_every_window_width(open_page, lang):
-    """A desktop window dragged from 1280 px down to 320 px, 80 px at a time, and the widths at
+    """A desktop window dragged from 1280 px down to 320 px, 160 px at a time, and the widths at
     the switch between the wide and the narrow layout: at each, the chart is laid out again
     within the window, with no text overlapping."""
     page = open_page()
@@ -190,7 +190,7 @@ def test_chart_fits_at_every_window_width(open_page, lang):
     for path in (MOST_BARS, "/areas/KOR/"):
         page.goto(url(page, lang, path))
         settle(page)
-        for width in range(1280, 319, -80):
+        for width in range(1280, 319, -160):
             resize(width)
             check(path, width)
         # Exactly at the switch: the wide layout at wide_min_width, the narrow one a pixel less.
