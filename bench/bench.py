@@ -163,9 +163,10 @@ def throughput(database, page_bytes):
 class Server:
     """One gunicorn (2 workers) on PORT, for as long as the ``with`` lasts."""
 
-    def __init__(self, database, **extra):
+    def __init__(self, database, worker=False, **extra):
         self.env = env_for(database, GUNICORN_BIND=f"127.0.0.1:{PORT}", GUNICORN_WORKERS="2", **extra)
         self.base = f"http://127.0.0.1:{PORT}"
+        self.worker = worker  # also the background worker (manage.py db_worker), as make serve-prod runs it
 
     def up(self):
         return subprocess.run(["curl", "-sf", "-o", "/dev/null", self.base + "/healthz"]).returncode == 0
@@ -180,6 +181,15 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        self.worker_process = None
+        if self.worker:
+            self.worker_process = subprocess.Popen(
+                [PYTHON, "manage.py", "db_worker", "--no-reload"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         for _ in range(100):
             if self.up():
                 break
@@ -187,8 +197,14 @@ class Server:
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        for process in (self.process, self.worker_process):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # a worker in the middle of a build
+                    process.kill()
+                    process.wait()
 
     def workers_rss_mb(self):
         """Resident memory of each worker (the server's child processes), in MB."""
@@ -240,6 +256,7 @@ def downloads(database, rounds):
         tempfile.TemporaryDirectory(prefix="smedash-bench-var-") as var,
         Server(
             database,
+            worker=True,  # a large workbook is built by the worker, queued by the first request
             REDIS_URL="redis://127.0.0.1:6379/14",
             RATELIMIT_EXPENSIVE="100000/m",  # the bench's own requests are not an abuse
             SMEDASH_VAR_DIR=var,  # the workbooks it builds go away with it

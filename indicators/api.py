@@ -320,7 +320,7 @@ def xlsx_download(request, lang):
     stream = _open(exports.stored_xlsx_path(version, lang))
     if stream is None:
         if Observation.objects.published().count() > XLSX_INLINE_ROWS:
-            return _not_built(request)
+            return _not_built(request, version, lang)
         started = build_workbook(version, lang)
         if started is not True:
             return _being_built(request, started)
@@ -365,12 +365,16 @@ def _seconds_left(lock):
     return max(5, round(lock["started"] + lock["seconds"] - time.time()))
 
 
-def _not_built(request):
-    """A large workbook not built yet for this data version: the command builds it."""
+def _not_built(request, version, lang):
+    """A large workbook not built yet for this data version: the worker builds it (queued by the
+    first request that finds it missing; see download_jobs)."""
+    from .download_jobs import queue_workbook  # it imports this module
+
+    queue_workbook(version, lang)
     with translation.override(message_language(request)):
         message = _(
-            "The Excel workbook of this much data is prepared on the server (manage.py build_downloads) "
-            "and is not ready yet. The CSV and JSON downloads are ready now."
+            "The Excel workbook of this much data is being prepared on the server and is not ready yet: "
+            "try again in a few minutes. The CSV and JSON downloads are ready now."
         )
     response = JsonResponse(
         {"error": message, "parameter": None}, status=503, json_dumps_params={"ensure_ascii": False}

@@ -339,8 +339,8 @@ def openapi_document():
                     "Seconds until the client's count starts again.",
                 ),
                 "WorkbookNotReady": _refusal(
-                    "The workbook of the current data is not built yet (being built, or waiting for "
-                    "manage.py build_downloads); the CSV and JSON downloads are ready.",
+                    "The workbook of the current data is not built yet (queued for the background "
+                    "worker, or being built); the CSV and JSON downloads are ready.",
                     "Seconds after which the workbook should be ready.",
                 ),
             },

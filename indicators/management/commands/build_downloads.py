@@ -1,8 +1,9 @@
 """Build the full-data Excel workbooks of the current data version, in every language.
 
-Large workbooks take about a minute at 300,000 figures, longer than a request may take, so the
-download answers 503 until this has run: after an import, or on a schedule (cron, a systemd
-timer). Small ones are built by the first request that asks.
+Large workbooks take about a minute at 300,000 figures, longer than a request may take: the first
+request for one queues its build for the background worker (indicators.download_jobs) and answers
+503 until it is done. This command builds all four at once, for instance right after an import.
+Small ones are built by the first request that asks.
 """
 
 from django.core.management.base import BaseCommand, CommandError
