@@ -1,7 +1,8 @@
 """The fullest chart a comparison page holds (issue 12): twelve areas, the most one page charts
 (comparison.COMPARE_AREAS_PER_PAGE), several with long names, at phone, tablet and desktop sizes
 in the three languages: no horizontal page scroll, the chart within the screen, no two chart texts
-overlapping, readable text and touch targets, as tests/browser/test_responsive.py checks the seed.
+overlapping, readable text and touch targets, as tests/browser/test_responsive.py checks the seed;
+and at phone width no serious or critical axe-core issue.
 """
 
 from decimal import Decimal
@@ -14,7 +15,17 @@ from indicators.models import Indicator, Observation, Source
 from indicators.writes import figures_changed
 
 from .conftest import SCREENSHOTS
-from .helpers import LANGS, PHONES, SCREENS, assert_no_problems, layout_problems, layout_state, url
+from .helpers import (
+    LANGS,
+    PHONES,
+    SCREENS,
+    assert_no_problems,
+    describe_violations,
+    layout_problems,
+    layout_state,
+    run_axe,
+    url,
+)
 from .test_responsive import settle
 
 # Real countries with some of the longest names there are, in the three languages.
@@ -67,6 +78,9 @@ def test_twelve_areas_fit_every_screen(open_page, twelve_areas, lang):
         assert len(state["chart"]["texts"]) > COMPARE_AREAS_PER_PAGE  # the chart is drawn, with its labels
         problems, _overlapping = layout_problems(state, options["viewport"]["width"], phone=screen in PHONES)
         page.screenshot(path=str(shots / f"{screen}-{lang}-twelve-areas.png"), full_page=True, scale="css")
+        violations = run_axe(page) if screen == "360" else []  # at phone width, on the fullest chart
+        if violations:
+            problems.append(describe_violations(violations))
         if problems:
             failures[screen] = problems
         assert_no_problems(page)
