@@ -64,6 +64,15 @@ def _error(parameter, message, status=400):
     return JsonResponse({"error": str(message), "parameter": parameter}, status=status)
 
 
+def _refusal(message, status, retry_after):
+    """A 429 or 503 that is no fault of the query: when to ask again, and why, in the API's shape."""
+    response = JsonResponse(
+        {"error": message, "parameter": None}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def too_much_uncached_work(request, seconds):
     """429: the client has asked for too many answers that had to be computed (RATELIMIT_UNCACHED)."""
     with translation.override(message_language(request)):
@@ -71,11 +80,7 @@ def too_much_uncached_work(request, seconds):
             "Too many requests from your address needed an answer computed afresh. Please try again in "
             "%(seconds)s seconds; answers that are already prepared are still served at once."
         ) % {"seconds": format_number(seconds)}
-    response = JsonResponse(
-        {"error": message, "parameter": None}, status=429, json_dumps_params={"ensure_ascii": False}
-    )
-    response["Retry-After"] = str(seconds)
-    return response
+    return _refusal(message, 429, seconds)
 
 
 def message_language(request):
@@ -376,11 +381,7 @@ def _not_built(request, version, lang):
             "The Excel workbook of this much data is being prepared on the server and is not ready yet: "
             "try again in a few minutes. The CSV and JSON downloads are ready now."
         )
-    response = JsonResponse(
-        {"error": message, "parameter": None}, status=503, json_dumps_params={"ensure_ascii": False}
-    )
-    response["Retry-After"] = "300"
-    return response
+    return _refusal(message, 503, 300)
 
 
 def _being_built(request, seconds):
@@ -389,8 +390,4 @@ def _being_built(request, seconds):
             "The Excel workbook of the current data is being prepared. Please try again in about %(seconds)s "
             "seconds; the CSV and JSON downloads are ready now."
         ) % {"seconds": format_number(seconds)}
-    response = JsonResponse(
-        {"error": message, "parameter": None}, status=503, json_dumps_params={"ensure_ascii": False}
-    )
-    response["Retry-After"] = str(seconds)
-    return response
+    return _refusal(message, 503, seconds)
