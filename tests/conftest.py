@@ -2,7 +2,9 @@ import os
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from indicators import browser, png
 from tests import seed_snapshot
@@ -13,8 +15,6 @@ def chromium_at_normal_priority():
     """In production Chromium draws in the idle CPU class, behind the pages. Test processes keep
     every core busy, so there it could wait past the render timeout: the suite draws at normal
     priority, and tests/test_png.py checks the idle class on a browser of its own."""
-    from django.conf import settings
-
     settings.SMEDASH_PNG_LOW_PRIORITY = False
 
 
@@ -22,9 +22,17 @@ def chromium_at_normal_priority():
 def quick_password_hashing():
     """Production hashes passwords with PBKDF2's 1,000,000 rounds (about 0.3 s a password); the
     suite creates users by the hundred and tests logins, not the hash's strength."""
-    from django.conf import settings
-
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def starts_in_english():
+    """Each test starts in the default language: a request to /fa/ or /ar/ leaves its language
+    active in the test's thread (LocaleMiddleware does not put it back), which would otherwise
+    reach whatever the next test in this process renders."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
