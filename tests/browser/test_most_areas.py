@@ -2,7 +2,8 @@
 (comparison.COMPARE_AREAS_PER_PAGE), several with long names, at phone, tablet and desktop sizes
 in the three languages: no horizontal page scroll, the chart within the screen, no two chart texts
 overlapping, readable text and touch targets, as tests/browser/test_responsive.py checks the seed;
-and at phone width no serious or critical axe-core issue.
+and at each size no serious or critical axe-core issue, and the keyboard order (skip link, then
+the first 12 controls both ways, focus visible and in view).
 """
 
 from decimal import Decimal
@@ -26,6 +27,7 @@ from .helpers import (
     run_axe,
     url,
 )
+from .test_every_page_dark_and_keyboard import tab_through
 from .test_responsive import settle
 
 # Real countries with some of the longest names there are, in the three languages.
@@ -64,6 +66,19 @@ def twelve_areas(site):
     return "/compare/firm_share/?" + "&".join(f"areas={code}" for code in codes)
 
 
+def keyboard_problems(page, controls=12):
+    """The skip link first, landing on the content; then the first ``controls`` controls in reading
+    order, the same both ways, each with a visible focus ring and in view."""
+    page.keyboard.press("Tab")
+    if page.evaluate("document.activeElement.className") != "skip-link":
+        return ["the first Tab does not reach the skip link"]
+    page.keyboard.press("Enter")
+    forward, left_the_page = tab_through(page, "Tab", controls)
+    expected = forward[::-1] if left_the_page else forward[-2::-1]
+    backward, _ = tab_through(page, "Shift+Tab", len(expected))
+    return [] if backward == expected else [f"keyboard order differs: {forward} then back {backward}"]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_twelve_areas_fit_every_screen(open_page, twelve_areas, lang):
     shots = SCREENSHOTS / "responsive"
@@ -78,9 +93,10 @@ def test_twelve_areas_fit_every_screen(open_page, twelve_areas, lang):
         assert len(state["chart"]["texts"]) > COMPARE_AREAS_PER_PAGE  # the chart is drawn, with its labels
         problems, _overlapping = layout_problems(state, options["viewport"]["width"], phone=screen in PHONES)
         page.screenshot(path=str(shots / f"{screen}-{lang}-twelve-areas.png"), full_page=True, scale="css")
-        violations = run_axe(page) if screen == "360" else []  # at phone width, on the fullest chart
+        violations = run_axe(page)
         if violations:
             problems.append(describe_violations(violations))
+        problems += keyboard_problems(page)
         if problems:
             failures[screen] = problems
         assert_no_problems(page)
