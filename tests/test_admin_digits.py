@@ -44,6 +44,9 @@ def test_the_list_shows_values_and_years_in_the_editors_digits(editor_client, la
     assert f"<bdi>{value}</bdi>" in text
     assert f'<td class="field-year_shown">{year}<br>' in text
     assert "<bdi>1353</bdi>" in text  # the year as the source wrote it, unchanged
+    count = {"en": "50", "fa": "۵۰", "ar": "٥٠"}[lang]
+    with translation.override(lang):
+        assert f"{count} {Observation._meta.verbose_name_plural}" in text  # under the list
 
 
 @pytest.mark.parametrize(
