@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django_tasks import task
 
 from . import api
+from .cache import data_version
 
 logger = logging.getLogger(__name__)
 QUEUED_SECONDS = 3600  # a queued build is not queued again for this long (or until it has run)
@@ -39,8 +40,6 @@ def queue_workbook(version, lang):
 @task()
 def build_workbook(version, lang):
     """Build the stored workbook, unless the data have moved on (a newer version needs its own)."""
-    from .cache import data_version
-
     try:
         if data_version() != version:
             return "stale"
