@@ -86,6 +86,34 @@ def local_digits(text, lang=None):
     return text
 
 
+# What keeps its Latin digits in running text: a source's own words quoted «…» or “…”, and codes,
+# names of standards and formats written in Latin letters (IR-02, ISO 3166-2, EU25, UTF-8).
+_KEEP_AS_WRITTEN = re.compile(r"«[^«»]*»|“[^“”]*”|[A-Za-z][\w.\-]*(?:[ \-]\d[\d\-]*)?")
+# A number in running text, with a decimal point between digits (0.2, 81.1).
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def display_digits(text, lang=None):
+    """A data text (a note, a definition, a summary) with its numbers in the reader's digits, at
+    display time: the data keeps one canonical form, and an Arabic or Persian page shows one digit
+    system. The decimal point becomes the Arabic decimal separator (٫). Kept as written: what the
+    text quotes from its source («100-300کارکن», «42/6») and codes in Latin letters (IR-02)."""
+    lang = lang or current_lang()
+    if text is None or lang not in RTL_LANGUAGES:
+        return text
+    text, parts, start = str(text), [], 0
+    for kept in _KEEP_AS_WRITTEN.finditer(text):
+        parts.append(_localise_numbers(text[start : kept.start()], lang))
+        parts.append(kept.group())
+        start = kept.end()
+    parts.append(_localise_numbers(text[start:], lang))
+    return "".join(parts)
+
+
+def _localise_numbers(text, lang):
+    return _NUMBER.sub(lambda number: local_digits(number.group().replace(".", "٫"), lang), text)
+
+
 def latin_digits(text):
     """Replace Persian and Arabic-Indic digits by Latin ones, leaving everything else alone."""
     return _digits.fa_to_en(_digits.ar_to_fa(str(text)))

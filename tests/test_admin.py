@@ -201,7 +201,7 @@ def test_areas_are_found_in_any_language_and_either_keyboard(editor_client, term
 
 def test_indicators_and_sources_are_found_in_persian_and_arabic(editor_client):
     assert Indicator.objects.get(code="employment_share").pk in autocomplete(editor_client, "اشتغال", "indicator")
-    assert Indicator.objects.get(code="employment_share").pk in autocomplete(editor_client, "التشغيل", "indicator")
+    assert Indicator.objects.get(code="employment_share").pk in autocomplete(editor_client, "العمالة", "indicator")
     source = Source.objects.get(identifier="003_a9bddf9fb0107279.txt")
     assert source.pk in autocomplete(editor_client, "سوريا", "source") | autocomplete(editor_client, "Syria", "source")
 
@@ -256,7 +256,7 @@ MESSAGES = {
         {"value": "120"},
         "A share is a percentage: it must be between 0 and 100.",
         "سهم درصد است: باید میان ۰ و ۱۰۰ باشد.",
-        "الحصة نسبة مئوية: يجب أن تكون بين 0 و100.",
+        "الحصة نسبة مئوية: يجب أن تكون بين ٠ و١٠٠.",
     ),
     "year in the future": (
         {"year": str(NEXT_YEAR)},
@@ -309,8 +309,8 @@ MESSAGES = {
     "a group of countries for a countries-only indicator": (
         {"area": "EU25", "indicator": "COUNTRIES_ONLY"},
         "is compared between countries only: choose a country, not a group of countries or a region.",
-        "فقط میان کشورها مقایسه می‌شود: یک کشور انتخاب کنید، نه گروه کشورها یا یک منطقه.",
-        "يُقارن بين البلدان فقط: اختر بلداً، لا مجموعة بلدان ولا منطقة.",
+        "فقط میان کشورها مقایسه می‌شود: یک کشور انتخاب کنید، نه گروه کشورها یا ناحیه‌ای درون یک کشور.",
+        "يُقارن بين البلدان فقط: اختر بلدًا، لا مجموعة بلدان ولا إقليمًا.",
     ),
 }
 

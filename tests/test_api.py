@@ -57,7 +57,7 @@ def test_observations_carry_every_column_with_source_and_quote(client, seeded):
     assert page["count"] == len(page["results"]) >= 1
     korea = next(o for o in page["results"] if o["value"] == 57.5)
     assert korea["year"] is None
-    assert korea["area_name"] == "کره جنوبی"
+    assert korea["area_name"] == "کرهٔ جنوبی"
     assert korea["quote"]
     assert set(korea) >= {"id", "source", "source_title", "unit", "qualifier", "scope", "note", "definition"}
 
@@ -164,9 +164,9 @@ def test_empty_and_unknown_lang_are_refused_everywhere(client, seeded):
 
 def test_an_empty_code_is_refused_in_the_language_asked_for(client, seeded):
     body = get(client, "/api/v1/observations?lang=ar&area=IRN,", status=400)
-    assert body == {"error": "قيمة فارغة لـ area: أعطِ رمزاً واحداً أو عدة رموز مفصولة بفواصل.", "parameter": "area"}
+    assert body == {"error": "قيمة فارغة لـ area: اذكر رمزًا واحدًا أو عدة رموز تفصل بينها فواصل.", "parameter": "area"}
     body = get(client, "/api/v1/areas?lang=fa&kind=", status=400)
-    assert body == {"error": "مقدار خالی برای kind: یک کد یا چند کد بدهید، جداشده با ویرگول.", "parameter": "kind"}
+    assert body == {"error": "مقدار خالی برای kind: یک کد یا چند کدِ جداشده با ویرگول بنویسید.", "parameter": "kind"}
 
 
 def test_reference_lists_refuse_bad_parameters_too(client, seeded):

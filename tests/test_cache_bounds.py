@@ -63,7 +63,7 @@ def test_with_site_url_the_host_and_port_do_not_multiply_entries(client, seeded,
     ("address", "message"),
     [
         ("/en/compare/firm_share/?year=2000&year=2001", "Give the parameter year only once."),
-        ("/fa/areas/IRN/?page=1&page=2", "پارامتر page را فقط یک بار بدهید."),
+        ("/fa/areas/IRN/?page=1&page=2", "پارامتر page را فقط یک بار بیاورید."),
         ("/en/compare/firm_share/data.json?scope=all&scope=industry", "Give the parameter scope only once."),
     ],
 )

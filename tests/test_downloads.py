@@ -89,7 +89,7 @@ def test_json_download(client, formula_note):
     assert document["columns"] == EXPORT_COLUMNS + NAME_COLUMNS
     assert document["count"] == len(document["observations"]) == 50
     korea = next(o for o in document["observations"] if o["area"] == "KOR" and o["value"] == 57.5)
-    assert korea["year"] is None and korea["area_name"] == "کره جنوبی"
+    assert korea["year"] is None and korea["area_name"] == "کرهٔ جنوبی"
     # JSON is read by programs: the text is exactly as stored, not prefixed.
     assert "@SUM(1+1)" in [o["note"] for o in document["observations"]]
 

@@ -356,8 +356,8 @@ def test_a_ticket_is_good_for_its_own_user_only(client, editor_client, exported)
     ("lang", "expected"),
     [
         ("en", "Row 6, column <code>value</code>: A share is a percentage: it must be between 0 and 100."),
-        ("fa", "سطر 6، ستون <code>value</code>: سهم درصد است: باید میان ۰ و ۱۰۰ باشد."),
-        ("ar", "الصف 6، العمود <code>value</code>: الحصة نسبة مئوية: يجب أن تكون بين 0 و100."),
+        ("fa", "سطر ۶، ستون <code>value</code>: سهم درصد است: باید میان ۰ و ۱۰۰ باشد."),
+        ("ar", "الصف ٦، العمود <code>value</code>: الحصة نسبة مئوية: يجب أن تكون بين ٠ و١٠٠."),
     ],
 )
 def test_the_admin_names_the_failing_row_column_and_reason_in_its_language(editor_client, exported, lang, expected):

@@ -218,11 +218,11 @@ def test_an_error_in_the_last_row_writes_nothing_and_the_job_keeps_the_errors(ed
     assert job.counts == {"new": 29, "changed": 0, "unchanged": 0, "rejected": 1}
     # The problems are kept (not the 29 good rows), in the language the file was sent in.
     assert [(row["number"], row["problems"]) for row in job.rows] == [
-        (31, [{"column": "value", "message": "الحصة نسبة مئوية: يجب أن تكون بين 0 و100."}])
+        (31, [{"column": "value", "message": "الحصة نسبة مئوية: يجب أن تكون بين ٠ و١٠٠."}])
     ]
     assert Observation.objects.count() == before
     shown = page(editor_client, job, "ar")
-    assert "الصف 31، العمود <code>value</code>: الحصة نسبة مئوية: يجب أن تكون بين 0 و100." in shown
+    assert "الصف ٣١، العمود <code>value</code>: الحصة نسبة مئوية: يجب أن تكون بين ٠ و١٠٠." in shown
     assert translated("ar", "not imported") in shown
     assert 'name="confirm"' not in shown
     assert list(job_dir().iterdir()) == []  # the upload is not kept

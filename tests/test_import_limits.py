@@ -422,8 +422,8 @@ def test_a_nul_byte_is_refused_at_the_preview_with_its_cell(editor_client, tmp_p
     nul = "The cell contains a NUL character (code 0): the file is damaged, or is not UTF-8 text."
     where = {
         "en": "Row 3, column <code>{}</code>:",
-        "fa": "سطر 3، ستون <code>{}</code>:",
-        "ar": "الصف 3، العمود <code>{}</code>:",
+        "fa": "سطر ۳، ستون <code>{}</code>:",
+        "ar": "الصف ٣، العمود <code>{}</code>:",
     }
     for lang in LANGS:
         page = page_of(upload(editor_client, content, lang=lang))

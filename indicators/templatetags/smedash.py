@@ -4,6 +4,7 @@
 {{ count|number }}         1,405,950 / ۱٬۴۰۵٬۹۵۰ / ١٬٤٠٥٬٩٥٠
 {{ year|year }}            1974 / ۱۹۷۴, or "year not stated"
 {{ "IR-02"|digits }}       digits of any text in the reader's digits
+{{ note|display_digits }}  a data text's numbers in the reader's digits, quotes and codes kept
 {{ texts|lines }}          several texts, escaped, one per line (<br> between them)
 {{ text|json_text_script:"id" }}  JSON text already serialised (the chart), as json_script would
 {% language_url "fa" %}    this page (and its query string) in Persian
@@ -17,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from ..formatting import format_number, format_year
+from ..text import display_digits as _display_digits
 from ..text import local_digits
 
 register = template.Library()
@@ -54,6 +56,11 @@ def year(value):
 @register.filter
 def digits(value):
     return local_digits(value)
+
+
+@register.filter
+def display_digits(value):
+    return _display_digits(value)
 
 
 @register.simple_tag(takes_context=True)
