@@ -38,7 +38,7 @@ from django_ratelimit.decorators import ratelimit
 
 from countries.models import Area
 
-from . import exports
+from . import calendars, exports
 from .api_params import (
     CACHE_SECONDS,
     DEFAULT_LANG,
@@ -55,6 +55,7 @@ from .cache import UncachedWorkLimited, cached, data_version
 from .formatting import format_number
 from .models import Indicator, Observation, Source
 from .params import QueryError
+from .presenters import year_fields
 from .text import LANGUAGES, json_number
 
 # Responses -------------------------------------------------------------------------------------
@@ -107,7 +108,8 @@ def api_view(form_class):
                 except QueryError as error:
                     return _error(error.parameter, error.messages[0])
             try:
-                with translation.override(query.get("lang") or DEFAULT_LANG):
+                # The answer's language and calendar (None: the language's default), as the pages'.
+                with translation.override(query.get("lang") or DEFAULT_LANG), calendars.override(query.get("calendar")):
                     return view(request, query, *args, **kwargs)
             except UncachedWorkLimited as limited:
                 return too_much_uncached_work(request, limited.retry_after)
@@ -174,7 +176,14 @@ def source_json(source):
 
 def observation_json(obs):
     record = exports.observation_record(obs, names=True)
-    return {"id": obs.pk, **record, "value": json_number(record["value"])}
+    years = year_fields(obs)  # in the answer's language and calendar (``calendar=``)
+    return {
+        "id": obs.pk,
+        **record,
+        "value": json_number(record["value"]),
+        "year_display": years["year_display"],
+        "year_solar_hijri": years["year_solar_hijri"],
+    }
 
 
 # Views (in the language of the query: see api_view) --------------------------------------------

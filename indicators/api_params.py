@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from countries.models import Area
 
+from . import calendars
 from .models import EARLIEST_YEAR, LATEST_YEAR, Indicator, Observation, Source
 from .params import QueryError, read
 from .text import LANGUAGES
@@ -77,6 +78,28 @@ class LangField(SingleValueField):
 
     def schema(self):
         return self.with_default({"type": "string", "enum": list(LANGUAGES)})
+
+
+class CalendarField(SingleValueField):
+    """The calendar of ``year_display`` and ``year_solar_hijri``; default: the language's own."""
+
+    def parse(self, text):
+        if text not in calendars.CHOICES:
+            raise forms.ValidationError(
+                _("calendar must be one of %(choices)s.") % {"choices": ", ".join(calendars.CHOICES)}
+            )
+        return text
+
+    def schema(self):
+        return {"type": "string", "enum": list(calendars.CHOICES)}
+
+
+CALENDAR_HELP = (
+    "Calendar of year_display and year_solar_hijri: both (Solar Hijri, then the Gregorian year in brackets), "
+    "solar_hijri or gregorian. Default: both for lang=fa, gregorian otherwise. A Solar Hijri year the source "
+    "wrote is given as written; a Gregorian year G as the Solar Hijri year beginning in it, G - 621. "
+    "Filters (year_from, year_to) stay Gregorian."
+)
 
 
 class WholeNumberField(SingleValueField):
@@ -237,6 +260,7 @@ class ObservationsForm(ApiForm):
         help_text="Last Gregorian year, inclusive; before year_from is a 400.",
     )
     lang = LangField(default=DEFAULT_LANG, help_text=LANG_HELP)
+    calendar = CalendarField(help_text=CALENDAR_HELP)
     limit = WholeNumberField(
         minimum=1, maximum=MAX_LIMIT, default=DEFAULT_LIMIT, help_text="Page size; more than 1000 is a 400."
     )

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django_ratelimit.core import get_usage
 
+from . import calendars
 from .models import DataVersion
 from .text import current_lang
 
@@ -73,7 +74,12 @@ def remember_data_version(number):
 
 
 def cache_key(namespace, *parts):
-    """``smedash:<namespace>:<digest of the parts>``; parts must already be normalised."""
+    """``smedash:<namespace>:<digest of the parts>``; parts must already be normalised. The
+    calendar the address chose is part of every key: years are written in it (indicators.calendars;
+    no choice, no part, so that the language's default keeps the keys it had)."""
+    choice = calendars.explicit()
+    if choice is not None:
+        parts = (*parts, (calendars.PARAMETER, choice))
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
     return f"smedash:{namespace}:{digest}"
 
@@ -138,10 +144,12 @@ def cached_response(view):
         response = view(request, *args, **kwargs)
         response.smedash_version = version
         canonical = getattr(response, "smedash_canonical", None)
+        # The page's own links put the reader's calendar last (calendars.carry_in_links).
+        address = calendars.canonical_path(request.get_full_path())
         if canonical is None:
-            response.smedash_keep = not request.META.get("QUERY_STRING")
+            response.smedash_keep = "?" not in address
         else:
-            response.smedash_keep = request.get_full_path() in canonical
+            response.smedash_keep = address in canonical
         return response
 
     return wrapper

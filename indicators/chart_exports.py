@@ -30,7 +30,12 @@ _TWIN_COMMON = (
 TWIN_FIELDS = {
     "compare": ("indicator", "params", "params_label", "groups", "notices", "more", *_TWIN_COMMON),
     "area": ("area", "sections", "definitions", *_TWIN_COMMON),
+    # A trend: ``series`` (one per area of the page: ``area``, ``first_year``, ``last_year`` and
+    # the ids of its drawn figures, oldest first) and ``undated`` (figures with no year: listed,
+    # not drawn); ``figures`` are the drawn points, series after series.
+    "trend": ("indicator", "params", "params_label", "series", "undated", "notices", "more", *_TWIN_COMMON),
 }
+SERIES_FIELDS = ("area", "first_year", "last_year")
 FIGURE_FIELDS = (
     "id",
     "anchor",
@@ -43,6 +48,7 @@ FIGURE_FIELDS = (
     "qualifier_label",
     "year",
     "year_display",
+    "year_solar_hijri",  # added within version 1 (indicators.calendars)
     "year_as_written",
     "year_calendar",
     "year_calendar_label",
@@ -77,6 +83,13 @@ def chart_json(data):
     twin["not_charted"] = [_figure_record(f) for f in data["not_charted"]]
     if "groups" in twin:
         twin["groups"] = [{**g, "figures": [f["id"] for f in g["figures"]]} for g in data["groups"]]
+    if "series" in twin:
+        twin["series"] = [
+            {**{key: s[key] for key in SERIES_FIELDS}, "figures": [f["id"] for f in s["figures"]]}
+            for s in data["series"]
+        ]
+    if "undated" in twin:
+        twin["undated"] = [_figure_record(f) for f in data["undated"]]
     if "sections" in twin:
         twin["sections"] = [
             {**{key: s[key] for key in SECTION_FIELDS}, "figures": [_figure_record(f) for f in s["figures"]]}
@@ -116,6 +129,9 @@ CHART_CSV_COLUMNS = [
     "note",
     "last_changed",
     "measured_as",  # added within version 1: at the end, so that no column moves
+    # Added after it: the Solar Hijri year, filled when the reader's calendar shows one (Persian,
+    # or calendar=both / solar_hijri), else empty (indicators.calendars).
+    "year_solar_hijri",
 ]
 
 
@@ -146,6 +162,7 @@ def chart_rows(data):
             "note": f["note"],
             "last_changed": f["last_changed"],
             "measured_as": f["measured_as"],
+            "year_solar_hijri": "" if f["year_solar_hijri"] is None else f["year_solar_hijri"],
         }
 
 

@@ -98,7 +98,7 @@ def _hover_text(figure, flag_labels, first_line):
     lines = [bold(first_line)]
     body = [figure["value_display"]]
     year = figure["year_display"]
-    if figure["year_as_written"] and figure["year_as_written"] != str(figure["year"]):
+    if figure["year_as_written_shown"]:  # not one of the years shown (presenters.year_fields)
         year = _("%(year)s (written “%(written)s”, %(calendar)s)") % {
             "year": year,
             "written": figure["year_as_written"],

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from . import calendars
 from .text import current_lang, local_digits
 
 _SEPARATORS = {
@@ -49,11 +50,21 @@ def format_number(value, grouping=True):
     return local_digits(text, lang)
 
 
-def format_year(year):
-    """A Gregorian year, without thousands separator; None -> 'year not stated'."""
+def format_year(year, solar_hijri=None):
+    """A year in the reader's calendar (``calendars.current()``), without thousands separator:
+    Gregorian 1974 -> '1974', '۱۳۵۳', or '۱۳۵۳ (۱۹۷۴)' (Solar Hijri first, the Gregorian year in
+    brackets). ``solar_hijri`` is the Solar Hijri year a source wrote (``calendars.solar_hijri_year``);
+    without it, the one that begins in ``year``. None -> 'year not stated'."""
     if year is None:
         return _("year not stated")
-    return local_digits(str(year))
+    shown = calendars.current()
+    if shown == calendars.GREGORIAN:
+        return local_digits(str(year))
+    sh_text = local_digits(str(solar_hijri if solar_hijri is not None else calendars.solar_hijri_of(year)))
+    if shown == calendars.SOLAR_HIJRI:
+        return sh_text
+    # Translators: a year in two calendars, e.g. "1353 (1974)": the Solar Hijri year, then the Gregorian one.
+    return _("%(solar_hijri)s (%(gregorian)s)") % {"solar_hijri": sh_text, "gregorian": local_digits(str(year))}
 
 
 def format_quantity(value, unit):

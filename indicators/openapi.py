@@ -90,6 +90,43 @@ OPERATIONS = {
         _file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (("503", "WorkbookNotReady"),),
     ),
+    "pivot_csv": Operation(
+        "downloads",
+        "An indicator's figures, areas x years, as CSV",
+        "One row per area, scope, measured-as and source; a column per year; figures that are not exact are "
+        "marked (> 98, < 5, ≈ 40, ? 12). Headers and names in lang.",
+        {"text/csv": {"schema": {"type": "string"}}},
+    ),
+    "pivot_xlsx": Operation(
+        "downloads",
+        "An indicator's figures, areas x years, as XLSX",
+        "As the CSV, with a second sheet of the figures (qualifier, scope, source, quote); right to left for ar, fa.",
+        _file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ),
+    "pivot_ods": Operation(
+        "downloads",
+        "An indicator's figures, areas x years, as ODS",
+        "As the XLSX, in OpenDocument (LibreOffice).",
+        _file("application/vnd.oasis.opendocument.spreadsheet"),
+    ),
+    "sdmx_csv": Operation(
+        "downloads",
+        "Every published figure with a year, as SDMX-CSV 2.0",
+        "STRUCTURE, STRUCTURE_ID, ACTION, REF_AREA, INDICATOR, TIME_PERIOD, OBS_VALUE, then the attributes.",
+        {"text/csv": {"schema": {"type": "string"}}},
+    ),
+    "datapackage_json": Operation(
+        "downloads",
+        "Frictionless data package of the CSV download",
+        "Describes observations.csv beside it: every field with its type and description, licence, sources.",
+        {"application/json": {"schema": {"type": "object", "required": ["resources"]}}},
+    ),
+    "datapackage_zip": Operation(
+        "downloads",
+        "The data package and the CSV, as one zip",
+        "datapackage.json and observations.csv.",
+        _file("application/zip"),
+    ),
 }
 
 
@@ -219,8 +256,20 @@ def _schemas():
         },
         "Observation": {
             "type": "object",
-            "required": ["id", *columns],
-            "properties": {"id": {"type": "integer"}, **_record_properties()},
+            "required": ["id", *columns, "year_display", "year_solar_hijri"],
+            "properties": {
+                "id": {"type": "integer"},
+                **_record_properties(),
+                "year_display": _string(
+                    "The year as a reader of lang sees it, in the calendar asked for (calendar), in the "
+                    "language's digits: 1974, ۱۳۵۳ (۱۹۷۴); 'year not stated' in that language when there is none."
+                ),
+                "year_solar_hijri": {
+                    "type": ["integer", "null"],
+                    "description": "The Solar Hijri year (as the source wrote it, else G - 621) when the calendar "
+                    "shows Solar Hijri years (calendar both or solar_hijri); null otherwise and without a year.",
+                },
+            },
         },
         "ObservationRecord": {
             "type": "object",

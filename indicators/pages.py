@@ -10,10 +10,10 @@ from django.utils.translation import ngettext
 
 from countries.models import AREA_CODE_RE, Area
 
+from . import calendars
 from .flags import all_flags, distinguish, flag_figures, flag_legend
 from .formatting import format_number, format_year
 from .models import Observation
-from .numbers import solar_hijri_to_gregorian_year
 from .params import YEAR_ALL, CompareParams
 from .presenters import (
     GROUP_LABELS,
@@ -96,7 +96,7 @@ def _matrix(all_indicators, page_areas, group_starts):
     """One row per indicator, one cell per area of the page, from the coverage summary."""
     cells = {(c.indicator_id, c.area_id): c for c in coverage(area_ids=[a.id for a in page_areas])}
     queries = {area.id: CompareParams(areas=(area.code,), year=YEAR_ALL).as_query() for area in page_areas}
-    lang = current_lang()
+    reading = (current_lang(), calendars.current())  # what a cell's years look like
     matrix = []
     for indicator, has_figures in all_indicators:
         compare_url = url("compare", indicator.code)
@@ -108,7 +108,7 @@ def _matrix(all_indicators, page_areas, group_starts):
                     "area": area.code,
                     "group_start": area.code in group_starts,
                     "count": cell.figures if cell else 0,
-                    "years": _cell_years(cell.years, cell.first_year, cell.last_year, cell.undated > 0, lang)
+                    "years": _cell_years(cell.years, cell.first_year, cell.last_year, cell.undated > 0, reading)
                     if cell
                     else (),
                     "url": f"{compare_url}?{queries[area.id]}" if cell else "",
@@ -120,10 +120,10 @@ def _matrix(all_indicators, page_areas, group_starts):
 
 
 @lru_cache(maxsize=4096)
-def _cell_years(years, first_year, last_year, undated, lang):
+def _cell_years(years, first_year, last_year, undated, reading):
     """The years of one cell of the overview, newest first: each of them when there are one or
     two, else the range; 'year not stated' last when some figures have none. Cached per language
-    (in the key): with every year loaded, most cells read alike ("1965–2024")."""
+    and calendar (``reading``, in the key): with every year loaded, most cells read alike."""
     if years <= 2:
         labels = [format_year(y) for y in sorted({first_year, last_year} - {None}, reverse=True)]
     else:
@@ -286,9 +286,5 @@ def about_page():
         "qualifiers": [{"value": v, "label": str(label)} for v, label in Observation.Qualifier.choices],
         "scopes": [{"value": v, "label": str(label)} for v, label in Observation.Scope.choices],
         "definitions": list(definitions.values()),
-        "solar_hijri_examples": [
-            {"solar_hijri": format_year(y), "gregorian": format_year(solar_hijri_to_gregorian_year(y))}
-            for y in (1353, 1375, 1392)
-        ],
         "flags": all_flags(),
     }

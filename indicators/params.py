@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from countries.models import AREA_CODE_RE
 
+from . import calendars
 from .formatting import format_number
 from .models import EARLIEST_YEAR, LATEST_YEAR, Observation
 from .numbers import NumberFormatError, parse_year
@@ -40,13 +41,18 @@ class QueryError(ValueError):
 
 
 def read(form_class, query, **kwargs):
-    """The cleaned data of ``form_class`` bound to ``query``; raises QueryError."""
+    """The cleaned data of ``form_class`` bound to ``query``; raises QueryError.
+
+    A page's ``calendar`` (CalendarField) is checked but left out: it is not part of what the page
+    shows but of how it writes years, activated for the whole request (``indicators.calendars``)."""
     form = form_class(query, **kwargs)
     if not form.is_valid():
         fields = list(form.errors)
         messages = [message for field in fields for message in form.errors[field]]
         raise QueryError(messages, parameter=fields[0] if fields[0] != "__all__" else None)
-    return form.cleaned_data
+    return {
+        name: value for name, value in form.cleaned_data.items() if not isinstance(form.fields[name], CalendarField)
+    }
 
 
 class MultiValueInput(forms.MultipleHiddenInput):
@@ -134,8 +140,38 @@ class FigureField(forms.Field):
         return int(text)
 
 
+class CalendarField(forms.Field):
+    """The calendar years are shown in (``calendars.CHOICES``); empty: the language's default."""
+
+    def to_python(self, value):
+        text = (value or "").strip()
+        if not text:
+            return None
+        choice = calendars.parse(text)
+        if choice is None:
+            raise forms.ValidationError(
+                _("“%(calendar)s” is not a calendar: choose one of %(choices)s.")
+                % {"calendar": text[:20], "choices": ", ".join(calendars.CHOICES)}
+            )
+        return choice
+
+
 class QueryForm(forms.Form):
-    """A page's query: a parameter that takes one value must be given once (as the API says)."""
+    """A page's query: a parameter that takes one value must be given once (as the API says).
+    Every page reads ``calendar`` (checked here, activated by ``calendars.activate_from_query``)."""
+
+    calendar = CalendarField(required=False)
+
+    def _keep_calendar(self):
+        """For the filter forms: the reader's calendar, chosen in the address, goes with the filter
+        (hidden: it is chosen beside the chart); without a choice, nothing is sent and the language's
+        default applies."""
+        choice = calendars.explicit()
+        if choice is None:
+            del self.fields[calendars.PARAMETER]
+        else:
+            self.fields[calendars.PARAMETER].widget = forms.HiddenInput()
+            self.data = {**self.data, calendars.PARAMETER: choice}
 
     def clean(self):
         cleaned = super().clean()
@@ -229,3 +265,62 @@ class CompareFilterForm(CompareForm):
             choices=[(group["label"], [(a["code"], a["name"]) for a in group["areas"]]) for group in choices["areas"]]
         )
         del self.fields["page"]  # a new choice starts at the first page
+        self._keep_calendar()
+
+
+class TrendForm(PageForm):
+    """The trend of one indicator over the years: which areas, which scope, which page of areas.
+    No year: a trend shows them all."""
+
+    areas = AreaCodesField(required=False)
+    scope = ScopeField(required=False)
+
+
+@dataclass(frozen=True)
+class TrendParams:
+    areas: tuple = ()  # upper-case area codes; empty means every area with a figure
+    scope: str = SCOPE_ALL
+    page: int = 1  # of the areas, a page at a time (as many as can be told apart on one chart)
+
+    @classmethod
+    def from_query(cls, query):
+        """Read ``areas``, ``scope`` and ``page``; raises QueryError."""
+        return cls(**read(TrendForm, query))
+
+    def as_query(self, page=None):
+        """The query string that reproduces this view (areas as one comma-separated value)."""
+        query = {"areas": ",".join(self.areas)} if self.areas else {}
+        query["scope"] = self.scope
+        page = self.page if page is None else page
+        if page > 1:
+            query["page"] = str(page)
+        return urlencode(query, safe=",")
+
+    def as_dict(self):
+        return {"areas": list(self.areas), "scope": self.scope, "page": self.page}
+
+
+class TrendFilterForm(TrendForm):
+    """The trend's filter as the page shows it: TrendForm's parameters with the choices the page's
+    data offers, bound to the view shown; plus the indicator, read by ``trend_index``."""
+
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"))
+
+    field_order = ["indicator", "scope", "areas"]
+
+    def __init__(self, indicator_code, params, choices):
+        super().__init__(
+            {"indicator": indicator_code, "scope": params.scope, "areas": list(params.areas)},
+            auto_id="f-%s",
+            label_suffix="",
+        )
+        self.fields["indicator"].choices = [(i["code"], i["name"]) for i in choices["indicators"]]
+        self.fields["scope"].label = gettext_lazy("Scope")
+        self.fields["scope"].widget = forms.Select(
+            choices=[(SCOPE_ALL, _("all scopes"))] + [(s["value"], s["label"]) for s in choices["scopes"]]
+        )
+        self.fields["areas"].widget = AreaPicker(
+            choices=[(group["label"], [(a["code"], a["name"]) for a in group["areas"]]) for group in choices["areas"]]
+        )
+        del self.fields["page"]  # a new choice starts at the first page
+        self._keep_calendar()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from countries.models import Area
 
+from . import calendars
 from .formatting import format_figure, format_number, format_year
 from .models import Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_year
@@ -114,11 +115,7 @@ def figure_dict(row):
         "value_display": format_figure(row.value, row.indicator.unit, row.qualifier),
         "qualifier": row.qualifier,
         "qualifier_label": str(Observation.Qualifier(row.qualifier).label),
-        "year": row.year,
-        "year_display": format_year(row.year),
-        "year_as_written": row.year_as_written,
-        "year_calendar": row.year_calendar,
-        "year_calendar_label": str(Observation.Calendar(row.year_calendar).label),
+        **year_fields(row),
         "is_period": is_period(row),
         "scope": row.scope,
         "scope_label": str(Observation.Scope(row.scope).label),
@@ -133,6 +130,10 @@ def figure_dict(row):
             "title": source["title"],
             "url": source["url"],
             "quote_url": f"{source['url']}?figure={row.id}#q-{row.id}",
+            # What a citation of the figure names (citations.figure_citation): a thesis, an article…
+            "kind": source["kind"],
+            "kind_label": source["kind_label"],
+            "publisher": row.source.publisher,
         },
         "charted": row.qualifier != Observation.Qualifier.UNCLEAR,
         "last_changed": row.last_changed.isoformat(),
@@ -142,6 +143,33 @@ def figure_dict(row):
         "label": f"{row.area.name} ({row.measured_as})" if row.measured_as else row.area.name,
         "label_detail": row.measured_as,
     }
+
+
+def year_fields(row):
+    """A figure's year as the reader's calendar shows it (``calendars``), and as the source wrote it.
+
+    ``year_solar_hijri`` is filled when the calendar shows Solar Hijri years (None otherwise, and
+    for no year); ``year_as_written_shown`` says whether the year as written must be shown beside
+    it: when it is not one of the years shown (a period, or a Gregorian year shown in Solar Hijri)."""
+    solar_hijri = calendars.solar_hijri_year(row.year, row.year_as_written, row.year_calendar)
+    written = _written_year(row.year_as_written)
+    shown = calendars.years_shown(row.year, solar_hijri)
+    return {
+        "year": row.year,
+        "year_display": format_year(row.year, solar_hijri),
+        "year_solar_hijri": solar_hijri if calendars.shows_solar_hijri() else None,
+        "year_as_written": row.year_as_written,
+        "year_as_written_shown": bool(row.year_as_written) and (row.year_calendar, written) not in shown,
+        "year_calendar": row.year_calendar,
+        "year_calendar_label": str(Observation.Calendar(row.year_calendar).label),
+    }
+
+
+def _written_year(text):
+    try:
+        return parse_year(text)
+    except NumberFormatError:
+        return None
 
 
 def is_period(row):
@@ -189,13 +217,32 @@ def file_stem(parts, ascii_only=False):
 
 
 def export_links(name, *args, query=""):
-    """The addresses of a chart page and of its exports beside it."""
+    """The addresses of a chart page and of its exports beside it, and its calendar choice."""
     return {
         "url": url(name, *args, query=query),
         "json_url": url(f"{name}_json", *args, query=query),
         "csv_url": url(f"{name}_csv", *args, query=query),
         "png_url": url(f"{name}_png", *args, query=query),
+        "calendar_choice": calendar_choice(name, *args, query=query),
     }
+
+
+def calendar_choice(name, *args, query=""):
+    """The control that chooses the calendar of a chart page's years (includes/calendar_choice.html):
+    offered to Persian readers, and to others only once the address has chosen one, so that they
+    can go back. Each option is this page's address with that choice (last, as the page's links
+    carry it: ``calendars.carry_in_links``)."""
+    current = calendars.current()
+    options = [
+        {
+            "value": choice,
+            "label": str(calendars.LABELS[choice]),
+            "url": url(name, *args, query="&".join(filter(None, [query, f"{calendars.PARAMETER}={choice}"]))),
+            "current": choice == current,
+        }
+        for choice in calendars.CHOICES
+    ]
+    return {"shown": current_lang() == "fa" or calendars.explicit() is not None, "options": options}
 
 
 # --- pages of a long list --------------------------------------------------------------------------

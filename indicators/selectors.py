@@ -195,6 +195,13 @@ def indicators_with_figures():
     return [(indicator_row(i), i.has_figures) for i in Indicator.objects.annotate(has_figures=has)]
 
 
+def indicators_with_trends():
+    """The codes of the indicators that some area has published figures of in two years or more
+    (the coverage summary's count of years), in the indicators' order: those a trend can draw."""
+    over_years = Exists(Coverage.objects.filter(indicator=OuterRef("pk"), years__gte=2))
+    return list(Indicator.objects.filter(over_years).values_list("code", flat=True))
+
+
 def first_headline_indicator():
     """The code of the indicator the comparison opens with, or None when there is none."""
     return Indicator.objects.filter(headline=True).values_list("code", flat=True).first()

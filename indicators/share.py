@@ -9,6 +9,7 @@ request's host), so that this module knows nothing of HTTP.
 """
 
 from html import escape
+from urllib.parse import urlsplit
 
 from django.urls import translate_url
 from django.utils import translation
@@ -43,6 +44,8 @@ def title_of(data):
     kind = data["kind"]
     if kind == "compare":
         return data["indicator"]["name"]
+    if kind == "trend":
+        return _("%(indicator)s over the years") % {"indicator": data["indicator"]["name"]}
     if kind == "area":
         return _("%(area)s: shares held by small and medium enterprises") % {"area": data["area"]["name"]}
     if kind == "source":
@@ -60,6 +63,8 @@ def describe(data):
     kind = data["kind"]
     if kind == "compare":
         return _describe_comparison(data)
+    if kind == "trend":
+        return _describe_trend(data)
     if kind == "area":
         return _describe_area(data)
     if kind == "source":
@@ -87,6 +92,19 @@ def _describe_comparison(data):
     text = _("%(indicator)s: %(areas)s (%(years)s).") % {
         "indicator": data["indicator"]["name"],
         "areas": areas,
+        "years": years_label(figures),
+    }
+    return f"{text} {_('Every figure with its source and the sentence it was taken from.')}"
+
+
+def _describe_trend(data):
+    """A trend: the indicator, its areas and the years its lines span."""
+    figures = data["figures"] + data["undated"] + data["not_charted"]
+    if not figures:
+        return data["indicator"]["description"] or title_of(data)
+    text = _("%(indicator)s over the years: %(areas)s (%(years)s).") % {
+        "indicator": data["indicator"]["name"],
+        "areas": _names(series["area"]["name"] for series in data["series"]),
         "years": years_label(figures),
     }
     return f"{text} {_('Every figure with its source and the sentence it was taken from.')}"
@@ -132,6 +150,8 @@ def years_label(figures):
 def image_alt(data):
     """What the preview image shows, for those who cannot see it."""
     figures = data["figures"]
+    if data["kind"] == "trend":
+        return _("Line chart: %(title)s (%(years)s).") % {"title": title_of(data), "years": years_label(figures)}
     return _("Bar chart: %(title)s (%(years)s).") % {"title": title_of(data), "years": years_label(figures)}
 
 
@@ -219,9 +239,10 @@ def embed_height(height, data):
 
 def embed_code(data, absolute, height):
     """The <iframe> code that embeds the chart page in another site: plain text to copy (a
-    template escapes it once more to show it), its attributes escaped."""
+    template escapes it once more to show it), its attributes escaped; then the script that
+    keeps the frame as tall as the embed view (``resize_script``)."""
     code = '<iframe src="{}" title="{}" width="100%" height="{}" style="border: 0; max-width: 100%;" loading="lazy">'
-    return (
+    frame = (
         code.format(
             _attribute(absolute(embed_path(data["url"]))),
             _attribute(f"{title_of(data)} · {_('SMEdash')}"),
@@ -229,6 +250,25 @@ def embed_code(data, absolute, height):
         )
         + "</iframe>"
     )
+    return f"{frame}\n{resize_script(absolute('/'))}"
+
+
+# The frame's height, from the message the embed view posts (static/js/embed.js): only from this
+# site's origin and from a frame of the page, within bounds. A site that strips scripts keeps the
+# iframe's own height (``embed_height``).
+RESIZE_SCRIPT = (
+    "<script>addEventListener('message',function(e){{var d=e.data;"
+    "if(e.origin!=='{origin}'||!d||d.type!=='smedash:embed-height')return;"
+    "[].forEach.call(document.getElementsByTagName('iframe'),function(f){{"
+    "if(f.contentWindow===e.source)f.style.height=Math.min(Math.max(+d.height||0,{low}),{high})+'px'}})}})</script>"
+)
+
+
+def resize_script(site_address):
+    """The <iframe> code's script, for the site at ``site_address`` (absolute)."""
+    parts = urlsplit(site_address)
+    origin = f"{parts.scheme}://{parts.netloc}".replace("'", "%27").replace("<", "%3C")
+    return RESIZE_SCRIPT.format(origin=origin, low=EMBED_MIN_HEIGHT // 2, high=EMBED_MAX_HEIGHT * 2)
 
 
 def _attribute(text):

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .selectors import covered_area_names, indicators_with_figures, sources_with_counts
+from .selectors import covered_area_names, indicators_with_figures, indicators_with_trends, sources_with_counts
 
 
 class PublicSitemap(Sitemap):
@@ -53,6 +53,16 @@ class ComparisonSitemap(PublicSitemap):
         return reverse("compare", args=[item])
 
 
+class TrendSitemap(PublicSitemap):
+    """An indicator's trend, where some area has figures of two years or more to draw."""
+
+    def items(self):
+        return indicators_with_trends()
+
+    def location(self, item):
+        return reverse("trend", args=[item])
+
+
 class AreaSitemap(PublicSitemap):
     def items(self):
         return sorted(area.code for area in covered_area_names())
@@ -72,6 +82,7 @@ class SourceSitemap(PublicSitemap):
 SITEMAPS = {
     "pages": FixedPagesSitemap,
     "compare": ComparisonSitemap,
+    "trends": TrendSitemap,
     "areas": AreaSitemap,
     "sources": SourceSitemap,
 }

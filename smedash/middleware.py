@@ -5,9 +5,11 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from indicators import calendars
 from indicators.cache import PAGE_SECONDS, UncachedWorkLimited, cache_key, peek, store
 from indicators.formatting import format_number
 
@@ -41,7 +43,7 @@ class DatabaseUnavailableMiddleware:
 
 # The parameters public pages read. An address with any other is answered but not kept, so that
 # made-up query strings cannot fill the cache with copies of the same page.
-PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure"}
+PAGE_PARAMETERS = {"areas", "year", "scope", "page", "figure", "calendar"}
 
 
 # Public pages live under a language prefix; the admin under it is never kept.
@@ -84,14 +86,24 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The reader's calendar (?calendar=) travels like the language: active for this request
+        # only, in the cache key, and carried into the page's links (indicators.calendars).
+        try:
+            query = request.GET
+        except SuspiciousOperation:  # too many fields: the view answers the 400
+            query = None
+        with calendars.activate_from_query(query):
+            return self._answer(request)
+
+    def _answer(self, request):
         key = _page_key(request)
         if key is None:
-            return self.get_response(request)
+            return _carry_calendar(self.get_response(request))
         kept = peek(key)
         if kept is not None:
             content, headers = kept
             return HttpResponse(content, headers=headers)
-        response = self.get_response(request)
+        response = _carry_calendar(self.get_response(request))
         if (
             getattr(response, "smedash_keep", False)
             and response.status_code == 200
@@ -108,6 +120,20 @@ class PageCacheMiddleware:
         return None
 
 
+def _carry_calendar(response):
+    """A page's links keep the calendar the address chose (before the page is kept)."""
+    if (
+        calendars.explicit() is None
+        or response.streaming
+        or not response.get("Content-Type", "").startswith("text/html")
+    ):
+        return response
+    response.content = calendars.carry_in_links(response.content.decode(response.charset)).encode(response.charset)
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    return response
+
+
 def too_much_uncached_work(request, seconds):
     """429: too many pages built afresh for this client (RATELIMIT_UNCACHED), in the page's language."""
     message = _(
@@ -121,3 +147,34 @@ def too_much_uncached_work(request, seconds):
         response = render(request, "429_uncached.html", context, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """Compress the public pages and their JSON twins (about 53 KB of HTML become about 10 KB).
+
+    Only responses that carry nothing secret: a page under a language prefix (never the admin),
+    with no CSRF token in it (a page whose template asked for one sets CSRF_COOKIE_USED), no
+    cookie set, and no signed-in user (a page served whole from the page cache is the same for
+    everyone, so it has none). BREACH recovers a secret from the compressed size of responses that
+    also reflect what the attacker sends; with no secret in the body there is nothing to recover.
+    Django's GZipMiddleware also pads what it compresses with random bytes (its own BREACH
+    mitigation). Sits above PageCacheMiddleware, so kept pages are kept uncompressed and
+    compressed on the way out, only for clients that accept gzip.
+    """
+
+    def process_response(self, request, response):
+        if not _carries_no_secret(request, response):
+            return response
+        return super().process_response(request, response)
+
+
+_COMPRESSED_TYPES = ("text/html", "application/json")
+
+
+def _carries_no_secret(request, response):
+    if not _PUBLIC_PAGE.match(request.path) or response.cookies or request.META.get("CSRF_COOKIE_USED"):
+        return False
+    if not response.get("Content-Type", "").startswith(_COMPRESSED_TYPES):
+        return False
+    user = getattr(request, "user", None)  # absent when the page came whole from the page cache
+    return user is None or not user.is_authenticated

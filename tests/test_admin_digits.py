@@ -14,7 +14,8 @@ from indicators.models import Observation
 
 LIST = "/{lang}/admin/indicators/observation/"
 # Iran's firm share in 1353 (1974): 99.64 %, in each language's digits.
-IRAN_1974 = {"en": ("99.64%", "1974"), "fa": ("۹۹٫۶۴٪", "۱۹۷۴"), "ar": ("٩٩٫٦٤٪", "١٩٧٤")}
+# In Persian, years in both calendars (the reader's default, indicators.calendars).
+IRAN_1974 = {"en": ("99.64%", "1974"), "fa": ("۹۹٫۶۴٪", "۱۳۵۳ (۱۹۷۴)"), "ar": ("٩٩٫٦٤٪", "١٩٧٤")}
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +51,9 @@ def test_the_list_shows_values_and_years_in_the_editors_digits(editor_client, la
 
 
 @pytest.mark.parametrize(
-    ("lang", "published"), [("en", "2 figures published."), ("fa", "۲ رقم منتشر شد."), ("ar", "٢")]
+    # Arabic says two things with the dual, without a numeral (one of its six plural forms).
+    ("lang", "published"),
+    [("en", "2 figures published."), ("fa", "۲ رقم منتشر شد."), ("ar", "نُشر رقمان.")],
 )
 def test_the_publish_message_counts_in_the_editors_digits(editor_client, lang, published):
     drafts = list(Observation.objects.filter(area__code="JPN").order_by("pk")[:2])

@@ -77,7 +77,8 @@ def test_home_is_translated_and_shows_the_matrix_with_years(client, seeded, lang
     assert text in html
     assert {"en": "1978", "ar": "١٩٧٨", "fa": "۱۹۷۸"}[lang] in html  # Japan's 1978 figures
     # Iran's workshop counts: both years, newest first, one per line.
-    assert {"en": "1996<br>1974", "ar": "١٩٩٦<br>١٩٧٤", "fa": "۱۹۹۶<br>۱۹۷۴"}[lang] in html
+    # In Persian both calendars, the source's own Solar Hijri years first.
+    assert {"en": "1996<br>1974", "ar": "١٩٩٦<br>١٩٧٤", "fa": "۱۳۷۵ (۱۹۹۶)<br>۱۳۵۳ (۱۹۷۴)"}[lang] in html
     assert "&lt;br&gt;" not in html
     assert {"en": "year not stated", "ar": "السنة غير مذكورة", "fa": "سال ذکر نشده"}[lang] in html
     assert f'href="/{lang}/compare/firm_share/"' in html  # an entry point to a comparison
@@ -102,7 +103,7 @@ def test_compare_page_localises_digits_and_words_qualifiers(client, seeded, lang
     assert {"fa": "۹۸", "ar": "٩٨", "en": "98"}[lang] in html
     assert 'id="chart-data" type="application/json"' in html
     assert 'id="plotly-locale" type="application/json"' in html
-    assert "/static/vendor/plotly/plotly-basic.min.js" in html
+    assert "/static/vendor/plotly/plotly-smedash.min.js" in html
     assert "/static/js/chart.js" in html
 
 
@@ -309,7 +310,7 @@ def test_area_profile_shows_definitions_regions_chart_and_json_twin(client, seed
 
 def test_area_profile_of_a_region_and_of_a_group(client, seeded):
     html = html_of(client, "/fa/areas/IR-02/")
-    assert "منطقه‌ای درون یک کشور" in html
+    assert "ناحیهٔ درون یک کشور" in html
     assert 'href="/fa/areas/IRN/"' in html
     assert "بیش از ۸۰٪" in html
     html = html_of(client, "/en/areas/EU25/")
@@ -396,7 +397,7 @@ def test_figures_in_the_json_twin_say_when_they_last_changed(client, seeded):
 
 def test_the_comparisons_filter_is_its_bound_form_and_shows_the_view(client, seeded):
     html = client.get("/fa/compare/firm_share/?areas=IRN,JPN&year=1978&scope=industry").content.decode()
-    assert '<option value="1978" selected>۱۹۷۸</option>' in html
+    assert '<option value="1978" selected>۱۳۵۷ (۱۹۷۸)</option>' in html
     assert '<option value="industry" selected>' in html
     assert '<option value="firm_share" selected>' in html
     assert 'value="IRN" checked' in html and 'value="JPN" checked' in html and 'value="KOR" checked' not in html

@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from indicators import formatting
+from indicators import calendars, formatting
 from indicators.text import local_digits
 
 
@@ -66,7 +66,9 @@ def test_counts_get_thousands_separators_and_money_its_unit():
 
 
 def test_years_have_no_separator_and_a_missing_year_says_so():
-    assert in_lang("fa", formatting.format_year, 1974) == "۱۹۷۴"
+    assert in_lang("fa", formatting.format_year, 1974) == "۱۳۵۳ (۱۹۷۴)"  # Persian: both calendars
+    with calendars.override(calendars.GREGORIAN):
+        assert in_lang("fa", formatting.format_year, 1974) == "۱۹۷۴"
     assert in_lang("en", formatting.format_year, None) == "year not stated"
     assert in_lang("ar", formatting.format_year, None) == "السنة غير مذكورة"
 
@@ -74,6 +76,6 @@ def test_years_have_no_separator_and_a_missing_year_says_so():
 def test_template_filters_follow_the_active_language():
     template = Template("{% load smedash %}{{ n|number }} {{ y|year }} {{ t|digits }}")
     with translation.override("fa"):
-        assert template.render(Context({"n": 12500, "y": 1353, "t": "1-2"})) == "۱۲٬۵۰۰ ۱۳۵۳ ۱-۲"
+        assert template.render(Context({"n": 12500, "y": 1974, "t": "1-2"})) == "۱۲٬۵۰۰ ۱۳۵۳ (۱۹۷۴) ۱-۲"
     with translation.override("en"):
-        assert template.render(Context({"n": 12500, "y": 1353, "t": "1-2"})) == "12,500 1353 1-2"
+        assert template.render(Context({"n": 12500, "y": 1974, "t": "1-2"})) == "12,500 1974 1-2"

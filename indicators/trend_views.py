@@ -1,0 +1,89 @@
+"""The trend pages (``trends.trend_page``): thin views, each the comparison's machinery from
+``views`` (page cache, page data cache, JSON twin, CSV, PNG, embed, rate limits) given the trend's
+query (``TrendParams``) and figure (``chart_trend.trend_figure``). views.py holds the shared parts;
+these live apart so that it stays one module a screen can hold.
+"""
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from django_ratelimit.decorators import ratelimit
+
+from .api import expensive_rate
+from .cache import cached_response
+from .chart_trend import trend_figure
+from .params import QueryError, TrendFilterForm, TrendParams
+from .selectors import first_headline_indicator
+from .trends import trend_page
+from .views import _chart_page, _csv, _embed, _json_twin, _page, _png, frameable
+
+
+def _trend(request, code):
+    """(data, errors): a bad query gives the default view and the messages, as on the comparison."""
+    try:
+        params = TrendParams.from_query(request.GET)
+        return _page("trend", (code, params), lambda: trend_page(code, params)), []
+    except QueryError as error:
+        return _page("trend", (code, TrendParams()), lambda: trend_page(code, TrendParams())), error.messages
+
+
+@require_safe
+def trend_index(request):
+    """The form's target when the indicator is chosen in it: on to that indicator's trend."""
+    code = request.GET.get("indicator") or first_headline_indicator()
+    if not code:
+        return redirect("home")
+    query = request.GET.copy()
+    query.pop("indicator", None)
+    try:
+        address = reverse("trend", args=[code])
+    except NoReverseMatch:  # not a slug, so no indicator's code
+        raise Http404(_("There is no indicator with the code “%(code)s”.") % {"code": code[:40]}) from None
+    return redirect(f"{address}?{query.urlencode()}" if query else address)
+
+
+@require_safe
+@cached_response
+def trend(request, code):
+    data, errors = _trend(request, code)
+    params = TrendParams(areas=tuple(data["params"]["areas"]), scope=data["params"]["scope"])
+    form = TrendFilterForm(data["indicator"]["code"], params, data["choices"])
+    context = {"form": form, "quote_figures": data["figures"] + data["undated"] + data["not_charted"]}
+    return _chart_page(request, "indicators/trend.html", data, errors, trend_figure, code, context)
+
+
+@require_safe
+@frameable
+@cached_response
+def trend_embed(request, code):
+    return _embed(request, _trend, code, trend_figure, lambda data: f"{data['indicator']['code']}-trend")
+
+
+@require_safe
+@cached_response
+def trend_json(request, code):
+    return _json_twin(_trend, request, code)
+
+
+@require_safe
+@ratelimit(key="ip", rate=expensive_rate, group="smedash:chart-csv", block=True)
+def trend_csv(request, code):
+    return _csv(*_trend(request, code))
+
+
+@require_safe
+def trend_png(request, code):
+    # Rate-limited inside png_response, on cache misses only, as the comparison's.
+    return _png(request, *_trend(request, code), trend_figure)
+
+
+@require_safe
+def trend_svg(request, code):
+    return _png(request, *_trend(request, code), trend_figure, fmt="svg")
+
+
+@require_safe
+def trend_pdf(request, code):
+    return _png(request, *_trend(request, code), trend_figure, fmt="pdf")
