@@ -140,6 +140,18 @@ class _Browser:
         finally:
             self._lock.release()
 
+    def warm(self, timeout):
+        """Start the browser if it is not running (a dead one is replaced); True if one was started.
+
+        Does nothing while a render holds the lock: the browser is in use, so it is running."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            before = self._kaleido
+            return self._ready(time.monotonic() + timeout) is not before
+        finally:
+            self._lock.release()
+
     def process_id(self):
         """The wrapper process of the running browser (its group holds Chromium), or None."""
         process = getattr(self._kaleido, "subprocess", None)
@@ -230,3 +242,33 @@ def process_id():
 def stop_browser():
     """Close this process's Chromium (it starts again on the next render)."""
     _browser.stop()
+
+
+WARM_CHECK_SECONDS = 10.0
+
+
+def keep_warm(interval=WARM_CHECK_SECONDS):
+    """Start this process's browser now, in a background thread, and start it again whenever it dies.
+
+    Called by gunicorn's post_worker_init (gunicorn.conf.py): the worker serves pages at once while
+    Chromium starts (in the idle scheduling class, behind them), and the first PNG finds it warm
+    instead of paying its 3-5 s start. Checking whether it still runs costs a ``poll()`` every
+    ``interval`` seconds. Logs "png: browser warm" each time a browser has been started.
+    """
+
+    def loop():
+        failed = False
+        while True:
+            try:
+                if _browser.warm(render_timeout()):
+                    logger.info("png: browser warm (pid %s)", os.getpid())
+                failed = False
+            except RenderError as error:  # no browser, or it will not start: said once, tried again later
+                if not failed:
+                    logger.warning("png: could not warm the browser: %s", error)
+                failed = True
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="png-warm", daemon=True)
+    thread.start()
+    return thread

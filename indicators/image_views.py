@@ -1,4 +1,5 @@
 """Chart images over HTTP: the size preset asked for, the cache, the limits and the error answers.
+PNG, SVG and PDF alike (``png.FORMATS``): the same figure, presets, slots, limits and cache.
 
 A chart view hands ``png_response`` a function that builds its figure for the size asked for;
 the figure is built only on a cache miss:
@@ -225,11 +226,11 @@ def _check_rate(request):
         raise Ratelimited()
 
 
-def _draw(request, build_figure, preset):
-    """(PNG bytes, None) or (None, the error response), once a drawing slot is held."""
+def _draw(request, build_figure, preset, fmt="png"):
+    """(image bytes, None) or (None, the error response), once a drawing slot is held."""
     try:
         figure = build_figure(asdict(preset))
-        return png.draw(figure, width=preset.width, height=preset.height, scale=preset.scale), None
+        return png.draw(figure, width=preset.width, height=preset.height, scale=preset.scale, fmt=fmt), None
     except browser.BrowserUnavailable as error:
         logger.error("png: no browser: %s", error)
         return None, _unavailable()
@@ -242,7 +243,7 @@ def _draw(request, build_figure, preset):
         return None, _plain(_("The chart image could not be drawn. Please try again."), 503, RETRY_AFTER)
 
 
-def _draw_in_slots(request, build_figure, preset):
+def _draw_in_slots(request, build_figure, preset, fmt="png"):
     """Like ``_draw``, holding this process's slot and a site-wide one; a 429 (or 503) at once
     when either is not free."""
     if not process_slot.acquire(blocking=False):
@@ -256,11 +257,16 @@ def _draw_in_slots(request, build_figure, preset):
         if slot is None:
             return None, _busy()
         try:
-            return _draw(request, build_figure, preset)
+            return _draw(request, build_figure, preset, fmt)
         finally:
             release_slot(slot)
     finally:
         process_slot.release()
+
+
+# An SVG opened from this site is a document of its own: no script may run in it whatever it
+# held, and it needs nothing but its inline styles and the font inside it (svg_export).
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:"
 
 
 def png_response(
@@ -269,27 +275,31 @@ def png_response(
     *,
     filename: str,
     cache_parts: Sequence[object],
+    fmt: str = "png",
 ) -> HttpResponse:
-    """The figure ``build_figure(size)`` returns, as a PNG response; built only on a cache miss.
+    """The figure ``build_figure(size)`` returns, as a PNG response (or, with ``fmt``, SVG or
+    PDF: ``png.FORMATS``); built only on a cache miss.
 
     ``size`` is the preset asked for as a dict: ``name``, ``width``, ``height`` (None: the
     figure's own) and ``scale``. The image is cached per active language, ``cache_parts``
-    (normalised: they are the key) and preset name, until the data changes; the cache is read
-    once per request.
+    (normalised: they are the key), format and preset name, until the data changes; the cache
+    is read once per request.
     """
     try:
         preset = read(ImageSizeForm, request.GET)["size"]
     except QueryError as error:
         return _plain("\n".join(error.messages), 400)
-    entry = png.cache_entry(cache_parts, preset.name)
+    entry = png.cache_entry(cache_parts, preset.name, fmt)
     image = entry.found
     if image is None:
         _check_rate(request)
-        image, failure = _draw_in_slots(request, build_figure, preset)
+        image, failure = _draw_in_slots(request, build_figure, preset, fmt)
         if failure is not None:
             return failure
         entry.keep(image)
-    response = HttpResponse(image, content_type="image/png")
+    response = HttpResponse(image, content_type=png.FORMATS[fmt])
+    if fmt == "svg":
+        response["Content-Security-Policy"] = SVG_POLICY
     response["Content-Disposition"] = content_disposition_header(False, filename)
     patch_cache_control(response, public=True, max_age=BROWSER_CACHE_SECONDS)
     return response

@@ -1,5 +1,5 @@
-"""Chart images (PNG): a Plotly figure drawn in the page's font, cached until the data changes,
-with a caption that lets the image explain itself once shared alone.
+"""Chart images (PNG, SVG, PDF): a Plotly figure drawn in the page's font, cached until the data
+changes, with a caption that lets the image explain itself once shared alone.
 
 The browser that draws lives in ``indicators.browser``; the HTTP side (size from the query, rate
 limit, error pages) in ``indicators.image_views``. A caller that holds a figure calls
@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import browser
+from . import browser, calendars, svg_export
 from .cache import cache_key, lookup, store
 from .text import FONT_FAMILY, current_lang, escape_plotly, is_rtl, isolate, isolate_ltr, local_digits
 
@@ -28,6 +28,11 @@ CACHE_SECONDS = 24 * 60 * 60
 CAPTION_LINE_HEIGHT, CAPTION_FONT_SIZE, CAPTION_COLOR = 16, 11, "#555555"
 DEFAULT_MARGIN_BOTTOM = 80  # plotly.js's own default
 
+# What Chromium (kaleido) can draw, with each format's media type. SVG and PDF are the same figure
+# as the PNG, drawn by the same browser: the PDF embeds its fonts (Chromium's printing does), the
+# SVG gets the font written into it (``svg_export``), so that both read the same anywhere.
+FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
 
 # Drawing ---------------------------------------------------------------------------------------
 
@@ -37,12 +42,15 @@ def _render(figure_dict, opts, timeout):
     return browser.render(figure_dict, opts, timeout)
 
 
-def draw(figure: go.Figure | dict, *, width=None, height=None, scale=1, timeout=None) -> bytes:
-    """The figure as PNG bytes of (width x scale) by (height x scale) pixels, in the page's font.
+def draw(figure: go.Figure | dict, *, width=None, height=None, scale=1, timeout=None, fmt="png") -> bytes:
+    """The figure as PNG bytes of (width x scale) by (height x scale) pixels, in the page's font;
+    with ``fmt`` "svg" or "pdf", the same figure as a self-contained SVG or a PDF.
 
     Without width or height, the figure's layout.width/height is used, else 1000 x 600. No
     cache: see ``render_png``. Raises browser.BrowserUnavailable, RenderTimeout or RenderError.
     """
+    if fmt not in FORMATS:
+        raise ValueError(f"no such image format: {fmt!r}")
     figure_dict = figure.to_dict() if hasattr(figure, "to_dict") else dict(figure)
     layout = dict(figure_dict.get("layout") or {})
     # The font the page uses, installed for the server's Chromium (fonts.conf): not whatever
@@ -51,8 +59,10 @@ def draw(figure: go.Figure | dict, *, width=None, height=None, scale=1, timeout=
     figure_dict["layout"] = layout
     width = width or layout.get("width") or FALLBACK_WIDTH
     height = height or layout.get("height") or FALLBACK_HEIGHT
-    opts = {"format": "png", "width": int(width), "height": int(height), "scale": float(scale)}
-    return _render(figure_dict, opts, browser.render_timeout() if timeout is None else timeout)
+    opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
+    image = _render(figure_dict, opts, browser.render_timeout() if timeout is None else timeout)
+    # Plotly's SVG names the font without holding it, and could link out: made self-contained.
+    return svg_export.self_contained(image) if fmt == "svg" else image
 
 
 # The cache ------------------------------------------------------------------------------------
@@ -79,12 +89,12 @@ def _scale_part(scale):
     return format(Decimal(str(scale)).normalize(), "f")
 
 
-def cache_entry(cache_parts, size_name) -> CacheEntry:
+def cache_entry(cache_parts, size_name, fmt="png") -> CacheEntry:
     """The cached image of ``cache_parts`` (anything that identifies the figure: view, filters,
-    address) at the size named ``size_name`` (a preset's name), in the active language: one round
-    trip to the cache. The key holds no data version, so a page has one entry per size and
-    language however often the data changes."""
-    key = cache_key("png", current_lang(), *cache_parts, size_name)
+    address) at the size named ``size_name`` (a preset's name), in the active language and the
+    format ``fmt`` (png, svg, pdf): one round trip to the cache. The key holds no data version, so
+    a page has one entry per format, size and language however often the data changes."""
+    key = cache_key(fmt, current_lang(), *cache_parts, size_name)
     found, version = lookup(key)
     return CacheEntry(key, version, found)
 
@@ -120,8 +130,9 @@ def _caption_lines(last_changed, url):
         line = _("Data last changed: %(date)s") % {"date": local_digits(day)}
         lines.append(isolate(escape_plotly(line)))
     if url:
-        # An address reads left to right in every language.
-        lines.append(isolate(isolate_ltr(escape_plotly(url))))
+        # An address reads left to right in every language; with the reader's calendar, so that
+        # the page it names writes the years as the image does.
+        lines.append(isolate(isolate_ltr(escape_plotly(calendars.with_choice(url)))))
     return lines
 
 

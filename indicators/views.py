@@ -345,6 +345,29 @@ def area_png(request, code):
     return _png(request, *_area(request, code), charts.area_figure)
 
 
+# The same chart as SVG and PDF (png.FORMATS): the PNG's figure, caption, sizes, limits and cache.
+
+
+@require_safe
+def compare_svg(request, code):
+    return _png(request, *_compare(request, code), charts.compare_figure, fmt="svg")
+
+
+@require_safe
+def compare_pdf(request, code):
+    return _png(request, *_compare(request, code), charts.compare_figure, fmt="pdf")
+
+
+@require_safe
+def area_svg(request, code):
+    return _png(request, *_area(request, code), charts.area_figure, fmt="svg")
+
+
+@require_safe
+def area_pdf(request, code):
+    return _png(request, *_area(request, code), charts.area_figure, fmt="pdf")
+
+
 def _json_twin(load, request, code):
     """A page's data as its JSON twin (``chart_exports.chart_json``); errors as JSON too."""
     try:
@@ -370,9 +393,9 @@ def _csv(data, errors):
     return response
 
 
-def _png(request, data, errors, build_chart):
-    """The page's chart as PNG, with a caption saying when the data last changed and where the
-    page is; the sources are in the figure's own notes."""
+def _png(request, data, errors, build_chart, fmt="png"):
+    """The page's chart as PNG (or ``fmt``: svg, pdf), with a caption saying when the data last
+    changed and where the page is; the sources are in the figure's own notes."""
     if errors:
         return _plain(errors, 400)
     page_url = absolute(request, data["url"])
@@ -383,10 +406,10 @@ def _png(request, data, errors, build_chart):
         figure = build_chart(data, width=size["width"] or charts.WIDTH)
         return png.decorate_for_export(figure, last_changed=changed, url=page_url)
 
-    filename = f"{data['file_name_ascii']}.png"
-    response = png_response(request, build, filename=filename, cache_parts=(data["kind"], page_url))
+    filename = f"{data['file_name_ascii']}.{fmt}"
+    response = png_response(request, build, filename=filename, cache_parts=(data["kind"], page_url), fmt=fmt)
     if response.status_code == 200:
-        response["Content-Disposition"] = content_disposition(False, data, "png")
+        response["Content-Disposition"] = content_disposition(False, data, fmt)
     return response
 
 

@@ -234,6 +234,7 @@ def test_csv_columns_and_a_row_in_persian(client, seeded):
         "note",
         "last_changed",
         "measured_as",
+        "year_solar_hijri",
     ]
     iran_1974 = next(row for row in rows if row["area"] == "IRN" and row["year"] == "1974")
     assert iran_1974["area_name"] == "ایران"
@@ -420,16 +421,16 @@ def test_action_bar_links_carry_the_pages_parameters(client, seeded, lang):
     assert 'id="copy-link-status"' in bar and 'role="status"' in bar
     assert f'value="http://testserver/{lang}/compare/firm_share/{query}"' in bar  # the fallback field
     names = re.findall(r'download="([^"]+)"', bar)
-    assert len(names) == 3 and len({name.rsplit(".", 1)[0] for name in names}) == 1
-    assert {name.rsplit(".", 1)[1] for name in names} == {"png", "csv", "json"}
+    assert len(names) == 5 and len({name.rsplit(".", 1)[0] for name in names}) == 1
+    assert {name.rsplit(".", 1)[1] for name in names} == {"png", "svg", "pdf", "csv", "json"}
 
 
 @pytest.mark.parametrize(
     ("lang", "labels"),
     [
         ("en", ["Download PNG", "Download CSV", "Download JSON", "Copy link", "Link copied"]),
-        ("fa", ["بارگیری PNG", "بارگیری CSV", "بارگیری JSON", "رونوشت پیوند", "پیوند رونوشت شد"]),
-        ("ar", ["تنزيل PNG", "تنزيل CSV", "تنزيل JSON", "نسخ الرابط", "تم نسخ الرابط"]),
+        ("fa", ["بارگیری PNG", "بارگیری CSV", "بارگیری JSON", "کپی پیوند", "پیوند کپی شد"]),
+        ("ar", ["تنزيل PNG", "تنزيل CSV", "تنزيل JSON", "نسخ الرابط", "نُسخ الرابط"]),
     ],
 )
 def test_action_bar_is_translated(client, seeded, lang, labels):

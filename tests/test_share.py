@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.template.loader import get_template, render_to_string
 from django.test.utils import CaptureQueriesContext, ContextList
 from django.utils import translation
@@ -116,7 +117,7 @@ def test_names_are_listed_then_counted_in_the_readers_language():
     ("lang", "years", "expected"),
     [
         ("en", [None, 1974, 1996, 1978], "1974–1996"),
-        ("fa", [1974], "۱۹۷۴"),
+        ("fa", [1974], "۱۳۵۳ (۱۹۷۴)"),  # Persian readers see both calendars by default
         ("ar", [1974, 2013], "١٩٧٤–٢٠١٣"),
         ("fa", [None], "سال ذکر نشده"),
         ("ar", [], "السنة غير مذكورة"),
@@ -227,7 +228,7 @@ def test_preview_tags_are_in_the_pages_language(client, seeded):
     assert "ایران" in fa.one("og:description") and "ژاپن" in fa.one("og:description")
     assert "إيران" in ar.one("og:description") and "اليابان" in ar.one("og:description")
     assert fa.one("og:image:alt").startswith("نمودار میله‌ای: ")
-    assert ar.one("og:image:alt").startswith("مخطط أعمدة: ")
+    assert ar.one("og:image:alt").startswith("رسم بياني بالأعمدة: ")
 
 
 def test_the_preview_image_is_the_pages_png_at_1200_by_630_and_cached(client, seeded, monkeypatch):
@@ -332,6 +333,17 @@ def expected_pages():
     areas = Area.objects.values_list("code", flat=True)
     indicators = Indicator.objects.values_list("code", flat=True)
     sources = Source.objects.values_list("identifier", flat=True)
+    # A trend page for each indicator that some area has published figures of in two years or more,
+    # counted here from the figures themselves, not from the coverage summary the sitemap reads.
+    over_years = (
+        Observation.objects.filter(status=Observation.Status.PUBLISHED, year__isnull=False)
+        .order_by()
+        .values("indicator__code", "area")
+        .annotate(years=Count("year", distinct=True))
+        .filter(years__gte=2)
+    )
+    trends = {row["indicator__code"] for row in over_years}
+    assert trends, "the seed has figures of one area over several years"
     return {
         "/",
         "/sources/",
@@ -339,6 +351,7 @@ def expected_pages():
         *(f"/compare/{code}/" for code in indicators),
         *(f"/areas/{code}/" for code in areas),
         *(f"/sources/{identifier}/" for identifier in sources),
+        *(f"/trends/{code}/" for code in trends),
     }
 
 
@@ -443,7 +456,7 @@ def test_the_embed_is_translated(client, seeded):
     fa = get(client, "/fa/compare/firm_share/embed/").content.decode()  # three sources
     ar = get(client, "/ar/areas/IR-02/embed/").content.decode()  # one
     assert "باز کردن صفحهٔ کامل" in fa and "منابع:" in fa and "معنای نشانه‌ها" in fa
-    assert "افتح الصفحة الكاملة" in ar and "المصدر:" in ar
+    assert "فتح الصفحة الكاملة" in ar and "المصدر:" in ar
     assert "Bar chart" not in fa + ar and "Open the full page" not in fa + ar and "Source" not in fa + ar
 
 
@@ -454,7 +467,16 @@ def test_the_embed_code_is_plain_text_with_its_attributes_escaped():
     assert type(code) is str  # not marked safe: a template escapes it again
     assert code.startswith('<iframe src="https://sme.example.org/en/compare/x/embed/?a=1&amp;b=2" ')
     assert 'title="A &quot;quoted&quot; &lt;/textarea&gt; name · SMEdash"' in code
-    assert code.endswith("></iframe>")
+    frame, script = code.split("\n")
+    assert frame.endswith("></iframe>")
+    # The frame's height follows the embed view, from this site's messages only.
+    assert script.startswith("<script>") and script.endswith("</script>") and script.count("<") == 2
+    assert "e.origin!=='https://sme.example.org'" in script and "smedash:embed-height" in script
+
+
+def test_the_resize_script_cannot_be_broken_out_of_by_the_sites_address():
+    script = share.resize_script("https://x.test'<b>:8000/")
+    assert "'<b>" not in script and script.count("<") == 2
 
 
 FRAME_ANYWHERE = "frame-ancestors *"
@@ -531,7 +553,8 @@ def test_an_unknown_chart_gives_a_translated_404_in_the_frame(client, seeded):
 def test_the_embed_action_gives_iframe_code_for_the_embed_view(client, seeded, lang, page, query):
     response = get(client, f"/{lang}{page}" + (f"?{query}" if query else ""))
     head = Head(response.content.decode())
-    code = response.context["embed_code"]
+    code, script = response.context["embed_code"].split("\n")
+    assert script == share.resize_script("http://testserver/")
     found = re.fullmatch(r'<iframe src="([^"]+)" title="([^"]+)" width="100%" height="(\d+)" (.*)></iframe>', code)
     assert found, code
     src, title, height = unescape(found.group(1)), unescape(found.group(2)), int(found.group(3))
