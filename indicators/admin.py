@@ -19,6 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from smedash.admin_base import ConcurrentEditAdmin, TranslatedHistoryAdmin, translated
 
 from .admin_import import ObservationImportAdmin
+from .admin_wide_import import WideImportAdmin
 from .formatting import format_number, format_quantity, format_year
 from .forms import ObservationForm
 from .models import Indicator, Observation, Source
@@ -49,7 +50,7 @@ class SourceAdmin(ConcurrentEditAdmin, TranslatedHistoryAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHistoryAdmin):
+class ObservationAdmin(WideImportAdmin, ObservationImportAdmin, ConcurrentEditAdmin, TranslatedHistoryAdmin):
     form = ObservationForm
     change_list_template = "admin/indicators/observation/change_list.html"
     autocomplete_fields = ["area", "indicator", "source"]

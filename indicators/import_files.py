@@ -1,13 +1,16 @@
 """Reading a CSV or XLSX file to import into its header and rows of text cells (``read_table``),
 within the limits (``ImportLimits``): each is checked as the rows are read, so that no file makes
 the server use unbounded memory or time. An XLSX workbook is scanned first (``import_xlsx_scan``),
-then read with openpyxl, installed with its xlsx extra.
+then opened with openpyxl (its sheets, styles and shared strings), and its active sheet's cells
+are streamed by ``import_xlsx_scan.sheet_rows`` with openpyxl's own conversions.
 """
 
 import csv
+import gc
 import io
 import logging
 import re
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
@@ -21,7 +24,8 @@ from .import_limits import (
     too_many_raw_rows,
     too_many_rows,
 )
-from .import_xlsx_scan import inspect_xlsx
+from .import_ods import read_ods
+from .import_xlsx_scan import inspect_xlsx, sheet_rows
 from .text import strip_control
 
 NUL = "\x00"
@@ -31,6 +35,28 @@ MISSING_PART = re.compile(r"There is no item named '([^']*)'")  # zipfile's KeyE
 logger = logging.getLogger("indicators.importing")
 
 
+@contextmanager
+def gc_paused():
+    """Python's cycle collector paused while a file is read or planned, then back as it was (a
+    context manager, or a decorator: ``@gc_paused()``).
+
+    Why: reading and planning make a dozen objects a row, each of which counts towards the
+    collector's next pass, and a full pass walks every object of the process: with tens of
+    thousands of rows that was a quarter of the time, for nothing, since what they make stays in
+    the result or is freed by reference counting at once. Why it is safe: only the collector of
+    reference cycles pauses (memory is freed as usual), for one read or plan, in a process that
+    serves one request at a time (gunicorn's sync workers; the background worker); it is enabled
+    again afterwards, also on an error, unless it was off before (a nested pause keeps it off)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@gc_paused()
 def read_table(filename, content, limits=None):
     """Return (header, rows) from CSV or XLSX bytes; rows are (row number, list of text cells)
     for the rows after the header (blank ones may be among them)."""
@@ -53,6 +79,30 @@ def read_table(filename, content, limits=None):
                 % {"column": index + 1}
             )
     return [cell.strip().lower() for cell in header], rows
+
+
+@gc_paused()
+def read_grid(filename, content, limits=None):
+    """(sheet name, rows) of a CSV, XLSX or ODS file laid out otherwise than the export (a wide
+    table under a title block): every row that holds something, numbered as a spreadsheet shows
+    it, its cells as text, read within the same limits as ``read_table``. A CSV's "sheet" is its
+    file name."""
+    limits = limits or ImportLimits.from_settings()
+    if len(content) > limits.max_bytes:
+        raise ImportFileError(file_too_large_message(limits.max_bytes))
+    lower = filename.lower()
+    if lower.endswith(".ods"):
+        name, rows = read_ods(content, limits)
+        rows = [(number, [_clean(cell) for cell in cells]) for number, cells in rows]
+    elif lower.endswith(".xlsx"):
+        name, rows = _read_xlsx(content, limits, grid=True)
+    else:
+        header, rows = _read_csv(content, limits)
+        name, rows = filename, ([(1, header)] if header is not None else []) + rows
+    rows = [(number, cells) for number, cells in rows if any(cell.strip() for cell in cells)]
+    if not rows:
+        raise ImportFileError(_("The file is empty."))
+    return name, rows
 
 
 def _clean(text):
@@ -117,8 +167,9 @@ def _column_name(header, index, fallback):
 # XLSX --------------------------------------------------------------------------------------
 
 
-def _read_xlsx(content, limits):
-    """The active sheet of a workbook, which ``inspect_xlsx`` has found safe to open.
+def _read_xlsx(content, limits, grid=False):
+    """The active sheet of a workbook, which ``inspect_xlsx`` has found safe to open
+    (``grid``: its name and every row, for ``read_grid``).
 
     The sheet is read row by row as openpyxl parses it, without the dimension the sheet declares
     (``A1:XFD1048576`` would make openpyxl pad every row to 16,384 cells and add every missing
@@ -126,7 +177,7 @@ def _read_xlsx(content, limits):
     inspect_xlsx(content, limits)
     workbook = _open_workbook(content)
     try:
-        return _read_active_sheet(workbook, limits)
+        return _read_active_sheet(workbook, limits, grid)
     except ImportFileError:
         raise
     except Exception:
@@ -151,25 +202,20 @@ def _open_workbook(content):
         raise ImportFileError(_("The file could not be read as an XLSX workbook.")) from None
 
 
-def _read_active_sheet(workbook, limits):
+def _read_active_sheet(workbook, limits, grid=False):
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import WorkSheetParser
 
     sheet = workbook.active
     if not isinstance(sheet, ReadOnlyWorksheet):
         raise ImportFileError(_("The workbook has no sheet of cells to import."))
-    # openpyxl's own row parser, on the sheet's part (the read-only worksheet's iter_rows
-    # would pad rows to the declared dimension).
+    # The rows of the sheet's part as openpyxl's row parser reads them, streamed
+    # (``import_xlsx_scan.sheet_rows``; the read-only worksheet's iter_rows would pad rows to the
+    # declared dimension).
     with sheet._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            sheet._shared_strings,
-            data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
-        )
-        return _read_sheet_rows(parser.parse(), limits)
+        rows = sheet_rows(source, sheet._shared_strings, workbook)
+        if grid:
+            return sheet.title, _read_sheet_grid(rows, limits)
+        return _read_sheet_rows(rows, limits)
 
 
 def _read_sheet_rows(parsed, limits):
@@ -194,14 +240,31 @@ def _read_sheet_rows(parsed, limits):
     return header, rows
 
 
+def _read_sheet_grid(parsed, limits):
+    """Every row that holds something, with its number (the wide import finds its header itself)."""
+    rows, raw = [], 0
+    for number, cells in parsed:
+        raw += 1
+        if raw > limits.max_raw_rows:
+            raise too_many_raw_rows(limits)
+        texts = _sheet_row_texts(number, cells, None, limits)
+        if not texts:
+            continue
+        if len(rows) > limits.max_rows:  # the header row is not counted
+            raise too_many_rows(limits)
+        row = [""] * max(texts)
+        for column, text in texts.items():
+            row[column - 1] = _clean(text)
+        rows.append((number, row))
+    return rows
+
+
 def _sheet_row_texts(number, cells, header, limits):
     """{column number: text} of the cells of a row that hold something."""
     texts = {}
-    for cell in cells:
-        value = cell["value"]
+    for column, value in cells:
         if value is None or value == "":
             continue  # an empty cell that only carries formatting
-        column = cell["column"]
         if column > limits.max_columns:
             raise beyond_last_column(limits, number, _column_letter(column))
         text = _cell_text(value)

@@ -33,6 +33,8 @@ from .import_plan import CHANGED, NEW, UNCHANGED, plan_import
 from .import_uploads import UploadStore
 from .importing import apply_plan
 from .models import ImportJob, Observation
+from .wide_import import from_csv as wide_from_csv
+from .wide_import import is_wide_csv, plan_wide
 
 # Rows listed in a preview, and kept on a job: those that change something or have a problem.
 PREVIEW_LIMIT = 1000
@@ -201,10 +203,16 @@ def _take(job_id, confirmed):
 
 def _check(job, content):
     """Read and check the file, keeping on the job what the check found."""
-    header, rows = read_table(job.file_name, content, ImportLimits.from_settings())
-    job.rows_total = sum(1 for _number, cells in rows if any(cell.strip() for cell in cells))
-    job.save(update_fields=["rows_total", "updated_at"])
-    plan = plan_import(header, rows, lang=job.lang, publish=job.publish)
+    if is_wide_csv(content):  # a wide table, melted in the request: its problems are named by cell
+        table = wide_from_csv(content)
+        job.rows_total = len(table.entries)
+        job.save(update_fields=["rows_total", "updated_at"])
+        plan = plan_wide(table, lang=job.lang, publish=job.publish)
+    else:
+        header, rows = read_table(job.file_name, content, ImportLimits.from_settings())
+        job.rows_total = sum(1 for _number, cells in rows if any(cell.strip() for cell in cells))
+        job.save(update_fields=["rows_total", "updated_at"])
+        plan = plan_import(header, rows, lang=job.lang, publish=job.publish)
     counts = plan.counts()
     job.rows_total = job.rows_checked = len(plan.rows)
     # A file that cannot be imported keeps its problems, not the rows that would have been written.

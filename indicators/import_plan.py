@@ -9,6 +9,7 @@ all or nothing, check columns) are in the docstring of ``indicators.importing``.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
@@ -18,7 +19,8 @@ from countries.models import Area
 
 from .exports import EXPORT_COLUMNS, NAME_COLUMNS
 from .forms import has_percent_sign, percent_sign_error
-from .import_files import NUL
+from .import_checks import ORIGINALS, TRANSLATED, check_fields, new_figure_like
+from .import_files import NUL, gc_paused
 from .import_limits import ImportFileError
 from .models import Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_number, parse_year
@@ -27,7 +29,6 @@ from .text import FORMULA_PREFIXES, plain_decimal
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 REQUIRED_COLUMNS = ["area", "indicator", "value", "source", "quote"]
 KNOWN_COLUMNS = EXPORT_COLUMNS + NAME_COLUMNS + ["status"]
-TRANSLATED = ("definition", "note", "measured_as")
 EMPTY_TRANSLATIONS = [*TRANSLATED, *(f"{name}_{lang}" for name in TRANSLATED for lang in ("en", "ar", "fa"))]
 
 # Cells with a fixed list of values: column -> (model field, default for an empty cell).
@@ -38,6 +39,13 @@ CHOICE_COLUMNS = {
 }
 # What an import may change on an existing figure (the matching columns cannot change).
 COMPARED_FIELDS = ["value", "qualifier", "year", "year_calendar", "scope", "status"]
+# Fields no row sets: a new figure's are the model's defaults (no id, now, none), an existing
+# figure's are the database's; ``clean_fields`` has nothing of the file's to check in them.
+NOT_FROM_THE_FILE = ("id", "created_at", "updated_at")
+MAX_BLANKS = 4096  # new figures kept to copy (``_Lookups.blank``): a bound on their memory
+# Left out of ``clean_fields``: the foreign keys (looked up already), modeltranslation's
+# original fields (see ``_validate``) and the fields no row sets.
+NOT_VALIDATED = frozenset({"area", "indicator", "source", *ORIGINALS, *NOT_FROM_THE_FILE})
 
 
 # Built only when a row is wrong: formatting a message for each of 20,000 good rows is slow.
@@ -119,13 +127,37 @@ def check_header(header):
 
 
 class _Lookups:
-    """Areas, indicators, sources and existing figures, each read once for the whole file."""
+    """Areas, indicators, sources and existing figures, each read once for the whole file, and
+    the new figure every new row starts from."""
 
-    def __init__(self):
+    def __init__(self, indicator_codes):
         self.areas = {area.code.upper(): area for area in Area.objects.all()}
         self.indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
         self.sources = {source.identifier: source for source in Source.objects.all()}
-        self.existing = {match_key(obs): obs for obs in Observation.objects.all()}
+        # Only the figures of the indicators the file names: every use of ``existing`` (matching,
+        # the unique constraint, the measured-as groups) compares figures of one indicator, and
+        # a row whose indicator is not found is rejected before any of them.
+        named = [self.indicators[code] for code in indicator_codes if code in self.indicators]
+        self.existing = {match_key(obs): obs for obs in Observation.objects.filter(indicator__in=named)}
+        self.blanks = {}  # (area, indicator, source) -> the new figure their rows start from
+        self.choices = {}  # the choice cells read already (``_choice``)
+
+    def blank(self, area, indicator, source):
+        """A new draft of ``area``, ``indicator`` and ``source``, built by the model's constructor
+        once (a wide table has one area a row, one indicator and one source)."""
+        key = (area.pk, indicator.pk, source.pk)
+        if key not in self.blanks:
+            if len(self.blanks) >= MAX_BLANKS:  # a long file of many areas and indicators
+                self.blanks.clear()
+            self.blanks[key] = Observation(
+                area=area,
+                indicator=indicator,
+                source=source,
+                status=Observation.Status.DRAFT,
+                # Given explicitly: modeltranslation's per-language defaults switch languages, slowly.
+                **dict.fromkeys(EMPTY_TRANSLATIONS, ""),
+            )
+        return self.blanks[key]
 
 
 def match_key(obs):
@@ -140,15 +172,26 @@ def unique_key(obs):
 def plan_import(header, rows, *, lang="en", publish=False):
     """Check every row and say what importing it would do; nothing is written."""
     check_header(header)
-    lookups = _Lookups()
-    plans, seen, matched = [], {}, set()  # match key -> first row number; pks of matched figures
+    with gc_paused():
+        return _plan_rows(header, rows, lang, publish)
+
+
+def _plan_rows(header, rows, lang, publish):
+    filled, columns = [], [(i, name) for i, name in enumerate(header) if name]
     for number, cells in rows:
-        values = {name: _unprefixed(cells[i]) if i < len(cells) else "" for i, name in enumerate(header) if name}
-        if not any(values.values()):
-            continue  # a blank line between rows
-        row = RowPlan(number=number, cells=values)
-        _plan_row(row, header, lookups, lang, publish, seen, matched)
-        plans.append(row)
+        width = len(cells)
+        values = {name: cells[i].strip() if i < width else "" for i, name in columns}
+        joined = "".join(values.values())
+        if "'" in joined:
+            values = {name: _unprefixed(text) for name, text in values.items()}
+        if joined:  # else a blank line between rows
+            filled.append(RowPlan(number=number, cells=values))
+    lookups = _Lookups({row.cells.get("indicator", "") for row in filled})
+    seen, matched = {}, set()  # match key -> first row number; pks of matched figures
+    columns = frozenset(header)  # asked of every row
+    for row in filled:
+        _plan_row(row, columns, lookups, lang, publish, seen, matched)
+    plans = filled
     if not plans:
         raise ImportFileError(_("The file has no rows to import."))
     _check_unique(plans, lookups, matched)
@@ -164,7 +207,7 @@ def _unprefixed(text):
     return text
 
 
-def _plan_row(row, header, lookups, lang, publish, seen, matched):
+def _plan_row(row, columns, lookups, lang, publish, seen, matched):
     if _rejected_for_nul(row):
         return
     parsed = _parse_cells(row, lookups)
@@ -182,7 +225,7 @@ def _plan_row(row, header, lookups, lang, publish, seen, matched):
     seen[key] = row.number
     obs, before = _figure_for(key, parsed, lookups, lang, matched)
     row.observation = obs
-    _fill_figure(obs, row, header, parsed, lang, publish)
+    _fill_figure(obs, row, columns, parsed, lang, publish)
     _validate(row, obs)
     if row.action != REJECTED and before is not None:
         _record_changes(row, obs, before)
@@ -212,8 +255,8 @@ def _parse_cells(row, lookups):
         source=_lookup(row, "source", lookups.sources, cells.get("source", ""), NO_SOURCE),
         value=_parse(row, "value", parse_number, NOT_A_NUMBER),
         year=_parse(row, "year", parse_year, NOT_A_YEAR),
-        choices={name: _choice(row, name, default) for name, default in CHOICE_COLUMNS.items()},
-        status=_choice(row, "status", None),
+        choices={name: _choice(row, name, default, lookups.choices) for name, default in CHOICE_COLUMNS.items()},
+        status=_choice(row, "status", None, lookups.choices),
     )
     _check_agreement(row, parsed.area, parsed.indicator, parsed.value)
     return parsed
@@ -224,16 +267,8 @@ def _figure_for(key, parsed, lookups, lang, matched):
     figure, and None."""
     obs = lookups.existing.get(key)
     if obs is None:
-        new = Observation(
-            area=parsed.area,
-            indicator=parsed.indicator,
-            source=parsed.source,
-            year_as_written=key[3],
-            quote=key[4],
-            status=Observation.Status.DRAFT,
-            # Given explicitly: modeltranslation's per-language defaults switch languages, slowly.
-            **dict.fromkeys(EMPTY_TRANSLATIONS, ""),
-        )
+        new = new_figure_like(lookups.blank(parsed.area, parsed.indicator, parsed.source))
+        new.year_as_written, new.quote = key[3], key[4]
         return new, None
     before = {name: getattr(obs, name) for name in COMPARED_FIELDS + _translated_fields(lang)}
     matched.add(obs.pk)
@@ -242,16 +277,16 @@ def _figure_for(key, parsed, lookups, lang, matched):
     return obs, before
 
 
-def _fill_figure(obs, row, header, parsed, lang, publish):
+def _fill_figure(obs, row, columns, parsed, lang, publish):
     """The row's values on the figure; a column the file does not have leaves its field alone."""
     cells = row.cells
     obs.value = parsed.value
     obs.year = parsed.year
     for name in CHOICE_COLUMNS:
-        if name in header:
+        if name in columns:
             setattr(obs, name, parsed.choices[name])
     for name in TRANSLATED:
-        if name in header and not _is_export_fallback(obs, name, lang, cells[name]):
+        if name in columns and not _is_export_fallback(obs, name, lang, cells[name]):
             setattr(obs, f"{name}_{lang}", cells[name])
     if parsed.status:
         obs.status = parsed.status
@@ -296,15 +331,26 @@ def _parse(row, column, parse, message):
         return None
 
 
-def _choice(row, column, default):
-    text = row.cells.get(column, "").strip().lower()
-    if not text:
-        return default
-    allowed = [value for value, _label in Observation._meta.get_field(column).choices]
-    if text not in allowed:
+@cache
+def _allowed(column):
+    """The values a choice column takes, read once from the model's field."""
+    return tuple(value for value, _label in Observation._meta.get_field(column).choices)
+
+
+def _choice(row, column, default, known):
+    """The value of a choice cell, or ``default`` for an empty or wrong one (and the row's problem).
+    ``known``: {(column, cell): value, "" when empty, None when wrong} of the cells seen already
+    in the file (a wide table repeats a few on every row): the answer depends on them alone."""
+    cell = row.cells.get(column, "")
+    value = known.get((column, cell), False)
+    if value is False:
+        text = cell.strip().lower()
+        value = known[column, cell] = text if not text or text in _allowed(column) else None
+    if value is None:
+        text, allowed = cell.strip().lower(), _allowed(column)
         row.reject(column, _("“%(text)s” is not one of: %(allowed)s.") % {"text": text, "allowed": ", ".join(allowed)})
         return default
-    return text
+    return value or default
 
 
 def _check_agreement(row, area, indicator, value):
@@ -338,8 +384,8 @@ def _validate(row, obs):
     # validated, because doing so writes the active language's text into them. A column that
     # already has a problem is not checked again (an unreadable value would also be "missing").
     already = {problem.column for problem in row.problems}
-    exclude = ["area", "indicator", "source", *TRANSLATED, *already]
-    for check in (lambda: obs.clean_fields(exclude=exclude), lambda: obs.clean(others=())):
+    exclude = NOT_VALIDATED | already if already else NOT_VALIDATED
+    for check in (lambda: check_fields(obs, exclude), lambda: obs.clean(others=())):
         try:
             check()
         except ValidationError as error:

@@ -1,4 +1,5 @@
-"""The safety scan of an XLSX workbook to import, before openpyxl opens it (``inspect_xlsx``).
+"""The safety scan of an XLSX workbook to import, before openpyxl opens it (``inspect_xlsx``), and
+the streamed reading of a sheet's cells once it has (``sheet_rows``).
 
 It refuses a workbook that openpyxl must not open: not a ZIP archive; more parts, or more
 unpacked bytes, than the limits; a part compressed like a "zip bomb"; a DTD (entities: "billion
@@ -10,6 +11,7 @@ import io
 import re
 import zipfile
 import zlib
+from xml.etree.ElementTree import Element, TreeBuilder, tostring
 from xml.parsers import expat
 
 from django.template.defaultfilters import filesizeformat
@@ -181,3 +183,183 @@ def _declaration_refuser(name):
         )
 
     return declaration
+
+
+# Reading the cells of a sheet ----------------------------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ROW, _VALUE, _INLINE = f"{MAIN}}}row", f"{MAIN}}}v", f"{MAIN}}}is"
+_SHEET_DATA = f"{MAIN}}}sheetData"
+_TEXT = f"{{{MAIN}}}t"  # as ElementTree names it
+
+
+def sheet_rows(source, shared_strings, workbook):
+    """(row number, [(column, value)]) of every row of a sheet's part, streamed through expat,
+    the values as openpyxl's ``WorkSheetParser`` gives them with ``data_only`` (numbers, dates
+    by the workbook's styles, shared and inline strings, booleans, cached formula results).
+
+    Why not ``WorkSheetParser``: it builds an ElementTree element for every cell through
+    defusedxml's pure-Python parser, then reads it back: most of an XLSX import's reading time.
+    Why this reads the same values: the rules are ``WorkSheetParser.parse_row`` and ``parse_cell``
+    (row and column numbers from ``r`` or counted, the cell's first ``v``, its ``t`` and ``s``),
+    and the conversions are openpyxl's own functions (``_cast_number``, ``from_excel``,
+    ``from_ISO8601``, ``Text.from_tree`` for an inline string). The sheet's other elements
+    (column widths, print setup, merged cells), which the import does not use, are still read
+    by openpyxl, one by one, so that a damaged one refuses the workbook as before. The part has
+    passed ``inspect_xlsx`` (no DTD, within the limits); a DTD is refused here too.
+    ``tests/test_import_speed_paths.py`` compares the two on every kind of cell."""
+    reader = _SheetReader(shared_strings, workbook)
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _declaration_refuser("sheet")
+    parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
+    parser.CharacterDataHandler = reader.text
+    while chunk := source.read(SCAN_CHUNK):
+        parser.Parse(chunk, False)
+        yield from reader.take()
+    parser.Parse(b"", True)
+    yield from reader.take()
+
+
+class _SheetReader:
+    """expat's handlers: the row and the cell being read (their depths tell their children)."""
+
+    def __init__(self, shared_strings, workbook):
+        from openpyxl.cell.text import Text
+        from openpyxl.utils import coordinate_to_tuple
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+        from openpyxl.worksheet._reader import WorkSheetParser, _cast_number
+
+        # openpyxl's own conversions, imported here: openpyxl is loaded only when a workbook is read.
+        self.rich_text, self.coordinate, self.cast_number = Text, coordinate_to_tuple, _cast_number
+        self.sheet_parser = WorkSheetParser
+        self.from_excel, self.from_iso = from_excel, from_ISO8601
+        self.strings, self.epoch = shared_strings, workbook.epoch
+        self.dates, self.durations = workbook._date_formats, workbook._timedelta_formats
+        self.done, self.depth = [], 0
+        self.row = self.cell = self.inline = None  # [number, depth, cells]; [attributes, depth, text]
+        self.other = None  # an element of the sheet beside its cells (column widths, margins…)
+        self.row_counter = self.col_counter = 0
+        self.in_value = False
+
+    def take(self):
+        done, self.done = self.done, []
+        return done
+
+    def start(self, name, attributes):
+        self.depth += 1
+        self.in_value = False  # ElementTree's text of the value stops at its first child
+        if self.other is not None:
+            self.other.start(_etree_name(name), {_etree_name(k): v for k, v in attributes.items()})
+        elif self.inline is not None:
+            self.inline.start(_etree_name(name), {_etree_name(k): v for k, v in attributes.items()})
+        elif self.cell is not None:
+            if self.depth == self.cell[1] + 1:
+                self._cell_child(name, attributes)
+        elif self.row is not None:
+            if self.depth == self.row[1] + 1:  # any child of a row is a cell, as in openpyxl
+                self.cell = [attributes, self.depth, None]
+        elif name == _ROW:
+            self.row = [self._row_number(attributes), self.depth, []]
+            self.col_counter = 0
+        elif self.depth == 2 and name != _SHEET_DATA:
+            self.other = TreeBuilder()
+            self.other.start(_etree_name(name), {_etree_name(k): v for k, v in attributes.items()})
+
+    def _cell_child(self, name, attributes):
+        inline_cell = self.cell[0].get("t") == "inlineStr"
+        if name == _VALUE and self.cell[2] is None and not inline_cell:
+            self.cell[2], self.in_value = [], True  # the first value only (findtext)
+        elif name == _INLINE and inline_cell and self.cell[2] is None:
+            self.cell[2] = self.inline = TreeBuilder()
+            self.inline.start(_etree_name(name), {_etree_name(k): v for k, v in attributes.items()})
+
+    def text(self, data):
+        if self.other is not None:
+            self.other.data(data)
+        elif self.inline is not None:
+            self.inline.data(data)
+        elif self.in_value:
+            self.cell[2].append(data)
+
+    def end(self, name):
+        if self.other is not None:
+            self.other.end(_etree_name(name))
+            if self.depth == 2:
+                self._read_other(self.other.close())
+                self.other = None
+        elif self.inline is not None:
+            self.inline.end(_etree_name(name))
+            if self.depth == self.cell[1] + 1:
+                self.inline = None
+        elif self.cell is not None and self.depth == self.cell[1]:
+            self.row[2].append(self._cell_value(*self.cell))
+            self.cell = None
+        elif self.row is not None and self.depth == self.row[1]:
+            self.done.append((self.row[0], self.row[2]))
+            self.row = None
+        self.in_value = False
+        self.depth -= 1
+
+    def _read_other(self, element):
+        """openpyxl's own reading of an element beside the cells, where it comes: the import uses
+        none of them, but a damaged one makes the workbook refused, as when openpyxl read it all."""
+        sheet = Element(f"{{{MAIN}}}worksheet")
+        sheet.append(element)
+        parser = self.sheet_parser(io.BytesIO(tostring(sheet)), self.strings, data_only=True, epoch=self.epoch)
+        for _row in parser.parse():
+            pass
+
+    def _row_number(self, attributes):
+        """``WorkSheetParser.parse_row``: ``r``, or the row after the last one."""
+        if "r" not in attributes:
+            self.row_counter += 1
+            return self.row_counter
+        try:
+            self.row_counter = int(attributes["r"])
+        except ValueError:
+            number = float(attributes["r"])
+            if not number.is_integer():
+                raise ValueError(f"{attributes['r']} is not a valid row number") from None
+            self.row_counter = int(number)
+        return self.row_counter
+
+    def _cell_value(self, attributes, _depth, content):
+        """(column, value): ``WorkSheetParser.parse_cell`` with ``data_only``."""
+        data_type, style = attributes.get("t", "n"), attributes.get("s", 0)
+        style = int(style) if style else style
+        if attributes.get("r"):
+            self.col_counter = self.coordinate(attributes["r"])[1]
+        else:
+            self.col_counter += 1
+        if data_type == "inlineStr":
+            return self.col_counter, None if content is None else self._inline_text(content.close())
+        value = "".join(content or ()) or None  # findtext(...) or None
+        if value is None:
+            return self.col_counter, None
+        if data_type == "n":
+            value = self.cast_number(value)
+            if style in self.dates:
+                try:
+                    value = self.from_excel(value, self.epoch, timedelta=style in self.durations)
+                except (OverflowError, ValueError):
+                    value = "#VALUE!"  # openpyxl's value for a date beyond the calendar
+        elif data_type == "s":
+            value = self.strings[int(value)]
+        elif data_type == "b":
+            value = bool(int(value))
+        elif data_type == "d":
+            value = self.from_iso(value)
+        return self.col_counter, value
+
+    def _inline_text(self, element):
+        """openpyxl's ``Text.from_tree(element).content``; for the usual ``<is><t>text</t></is>``
+        that is the text itself (or "" for an empty one), read without building a Text."""
+        if len(element) == 1 and element[0].tag == _TEXT and not len(element[0]):
+            return element[0].text or ""
+        return self.rich_text.from_tree(element).content
+
+
+def _etree_name(name):
+    """expat's "uri}name" as ElementTree writes it, "{uri}name"."""
+    return "{" + name if "}" in name else name

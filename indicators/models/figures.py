@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -15,6 +17,20 @@ LATEST_YEAR = 2100  # far enough for any statistic; the CHECK constraint below
 MEASURED_AS_MAX_LENGTH = 120  # a few words: it goes into a bar's label
 # The field the measured-as rule names: the English text, which Arabic and Persian fall back to.
 MEASURED_AS_REQUIRED_FIELD = "measured_as_en"
+
+
+@lru_cache(maxsize=4096, typed=True)
+def gregorian_year(written, calendar):
+    """The Gregorian year of a year as written in ``calendar``; None when it is not a plain year.
+    Kept for the texts seen last: an import checks the same few dozen years on every row, and
+    the answer depends on the two texts alone."""
+    try:
+        year = parse_year(written)
+        if calendar == Observation.Calendar.SOLAR_HIJRI:
+            return solar_hijri_to_gregorian_year(year)
+    except (NumberFormatError, ValueError):  # ValueError: a year the calendar cannot hold (0)
+        return None
+    return year
 
 
 class Indicator(models.Model):
@@ -261,13 +277,7 @@ class Observation(models.Model):
 
     def year_from_written(self):
         """The Gregorian year implied by ``year_as_written``; None when it is not a plain year."""
-        try:
-            written = parse_year(self.year_as_written)
-            if self.year_calendar == self.Calendar.SOLAR_HIJRI:
-                return solar_hijri_to_gregorian_year(written)
-        except (NumberFormatError, ValueError):  # ValueError: a year the calendar cannot hold (0)
-            return None
-        return written
+        return gregorian_year(self.year_as_written, self.year_calendar)
 
     def clean(self, others=None):
         """The rules a database constraint cannot see. ``others``: the figures of ``same_group()``
