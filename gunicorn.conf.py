@@ -30,3 +30,15 @@ access_log_format = (
     '{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "query": "%(q)s", '
     '"status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s, "agent": "%(a)s"}'
 )
+
+
+def post_worker_init(worker):
+    """Start the worker's Chromium (PNG exports) in the background as soon as the worker is up, so
+    that the first PNG does not wait 3-5 s for it, and start it again if it dies. The worker answers
+    pages meanwhile; SMEDASH_PNG_WARM=0 leaves the browser to start on the first PNG instead (a
+    Chromium per worker costs about 150 MB of memory whether or not PNGs are asked for)."""
+    if os.environ.get("SMEDASH_PNG_WARM", "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    from indicators import browser
+
+    browser.keep_warm()

@@ -50,6 +50,10 @@ PAGES = {
     "area": "/en/areas/IRN/",
     "compare JSON": "/en/compare/firm_share/data.json",
     "area JSON": "/en/areas/IRN/data.json",
+    # A trend: the first page of areas (eight lines), and two named areas in Persian.
+    "trend": "/en/trends/firm_share/",
+    "trend (fa)": "/fa/trends/firm_share/?areas=IRN,JPN",
+    "trend JSON": "/en/trends/firm_share/data.json",
 }
 PNG_PAGE = "/en/compare/firm_share/chart.png"
 PORT = 8131

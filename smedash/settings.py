@@ -158,6 +158,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages with nothing secret in them, gzip-compressed (kept pages too, on the way out).
+    "smedash.middleware.PublicGZipMiddleware",
     # Public pages kept whole until the data changes: before everything else that a kept page
     # does not need.
     "smedash.middleware.PageCacheMiddleware",
@@ -255,7 +257,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # from node_modules under our own prefixes: no page loads anything from another host.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-basic-dist-min"),
+    # plotly.js with only the traces and components the charts use, built from the pinned npm
+    # package by `make assets` (static-build/build.mjs; build output, not in git).
+    ("vendor/plotly", BASE_DIR / "static-build" / "out" / "plotly"),
+    # Vazirmatn cut by script (Latin, Arabic), built by `make assets` from the npm package.
+    ("fonts", BASE_DIR / "static-build" / "out" / "fonts"),
     ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn" / "fonts" / "webfonts"),
 ]
 STORAGES = {

@@ -120,6 +120,22 @@
       return !printing && !!(darkQuery && darkQuery.matches);
     }
 
+    /* The chart's box gets the height of the layout it is about to draw, and CSS containment of
+       its size and layout: plotly.js measures its text many times while it draws, and each
+       measurement lays out again what changed; contained, that is the chart, not the page
+       around it (a long table, the quotes). */
+    function reserve(chosen) {
+      var height = chosen.layout && chosen.layout.height;
+      if (!height || printing) {
+        target.style.height = "";
+        target.style.contain = "";
+        return;
+      }
+      var borders = target.offsetHeight - target.clientHeight;
+      target.style.height = height + borders + "px";
+      target.style.contain = "size layout style";
+    }
+
     function laidOut(kind, width, dark) {
       drawn.kind = kind;
       drawn.width = width;
@@ -141,6 +157,7 @@
         .then(function () {
           if (kind !== drawn.kind || dark !== drawn.dark) {
             var chosen = layoutCopy(text, kind, dark);
+            reserve(chosen);
             return window.Plotly.react(target, chosen.data, chosen.layout, config);
           }
           return window.Plotly.Plots.resize(target);
@@ -168,6 +185,7 @@
       var chosen = layoutCopy(text, kind, false);
       chosen.layout.autosize = false;
       chosen.layout.width = PRINT_WIDTH;
+      reserve(chosen);
       window.Plotly.react(target, chosen.data, chosen.layout, config);
       laidOut(kind, PRINT_WIDTH, false);
     }
@@ -186,6 +204,7 @@
     var kind = chooseLayout(figure, width);
     var dark = isDark();
     var first = layoutCopy(text, kind, dark);
+    reserve(first);
     queue = window.Plotly.newPlot(target, first.data, first.layout, config).then(function () {
       laidOut(kind, width, dark);
       // A bar leads to its source and quote: one click away, on the same page.
@@ -216,13 +235,41 @@
     });
   }
 
+  /* The faces the chart draws with (site.css's @font-face, cut by script; base.html preloads
+     them): both weights of the page's script, and the regular weight of the other. The sample
+     text picks the file: document.fonts.load fetches only the faces its text needs. */
+  var ARABIC_SAMPLE = "\u0627 ";
+  var LATIN_SAMPLE = "a ";
+  function chartFonts() {
+    var rtl = document.documentElement.dir === "rtl";
+    var own = rtl ? ARABIC_SAMPLE : LATIN_SAMPLE;
+    var other = rtl ? LATIN_SAMPLE : ARABIC_SAMPLE;
+    return [["400 13px Vazirmatn", own], ["700 13px Vazirmatn", own], ["400 13px Vazirmatn", other]];
+  }
+  var FONT_WAIT_MS = 3000;
+
   function start() {
-    // Plotly measures text when it draws: wait for the web font, or labels are placed for another.
-    if (document.fonts && document.fonts.ready) {
-      document.fonts.ready.then(draw, draw);
-    } else {
+    /* Plotly measures text when it draws: wait for the chart's faces, or labels are placed for
+       another font. Only those (document.fonts.ready would also wait for every other font the
+       page uses), and at most FONT_WAIT_MS: a font that does not come is no reason to show no
+       chart. */
+    if (!document.fonts || !document.fonts.load || !window.Promise) {
       draw();
+      return;
     }
+    var done = false;
+    function once() {
+      if (!done) {
+        done = true;
+        draw();
+      }
+    }
+    window.setTimeout(once, FONT_WAIT_MS);
+    Promise.all(
+      chartFonts().map(function (face) {
+        return document.fonts.load(face[0], face[1]);
+      })
+    ).then(once, once);
   }
 
   if (document.readyState === "loading") {
