@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup install assets static messages migrate seed test lint format clean \
-	serve-prod backup restore bench faults
+	serve-prod backup restore bench bench-first-bar faults screenshots
 
 # The worker that runs large imports in the background (manage.py db_worker: its queue is in the
 # database, no Redis needed), in a loop that starts it again 2 s after it stops on an error (on
@@ -30,11 +30,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # Front-end files (plotly.js, the Vazirmatn font) from npm, exactly as package-lock.json pins
-# them; Django serves them from node_modules (STATICFILES_DIRS), nothing is copied into git.
-assets: node_modules/.package-lock.json
+# them; nothing is copied into git. static-build/build.mjs then builds, into static-build/out/
+# (git-ignored), a plotly.js of only what the charts use (esbuild, terser) and the font cut by
+# script; Django serves those and the rest of the font from node_modules (STATICFILES_DIRS).
+assets: node_modules/.package-lock.json static-build/out/.built
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static-build/out/.built: node_modules/.package-lock.json static-build/build.mjs
+	node static-build/build.mjs
 	touch $@
 
 # For production: every static file, hashed and compressed, into staticfiles/.
@@ -61,6 +67,11 @@ seed: migrate
 TEST_WORKERS ?= 3
 test: install assets messages
 	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# The browser tests again, keeping screenshots of every page they check (artifacts/screenshots/)
+# for people to look at; the plain suite skips them, they cost more than the checks.
+screenshots: install assets messages
+	SMEDASH_SCREENSHOTS=1 $(BIN)/pytest -n $(TEST_WORKERS) tests/browser
 
 lint: install
 	$(BIN)/ruff check .
@@ -110,11 +121,16 @@ restore: migrate
 
 # Speed at seed size and at 300,000 observations, and the fault drills (both need PostgreSQL,
 # Redis, wrk and root on this machine kind; see README, "Production and performance").
-bench: static
+bench: static bench-first-bar
 	$(BIN)/python bench/bench.py
+
+# The first drawn bar against a static Plotly page of the same figure, bytes, Lighthouse and the
+# first PNG (bench/first_bar.py; Playwright, Chromium and npx; SQLite, no PostgreSQL needed).
+bench-first-bar: static messages
+	$(BIN)/python bench/first_bar.py
 
 faults: static
 	$(BIN)/python bench/faults.py all
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules
+	rm -rf $(VENV) staticfiles node_modules static-build/out

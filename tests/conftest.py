@@ -9,6 +9,24 @@ from django.utils import translation
 from indicators import browser, png
 from tests import seed_snapshot
 
+# The longest tests go first: the test processes (pytest-xdist) then finish together instead of
+# one of them starting a minute-long test when the others are nearly done.
+LONGEST_FIRST = (
+    "tests/test_openapi_schemathesis.py",
+    "tests/browser/",
+    "tests/test_production.py",
+    "tests/test_backup.py",
+    "tests/test_operations.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the files' own order
+
 
 @pytest.fixture(autouse=True, scope="session")
 def chromium_at_normal_priority():

@@ -328,6 +328,8 @@ _LAYOUT_STATE = """([textKinds, targets]) => {
   const round = (r) => ({left: Math.round(r.left * 10) / 10, right: Math.round(r.right * 10) / 10,
                          top: Math.round(r.top * 10) / 10, bottom: Math.round(r.bottom * 10) / 10});
   const shown = (e, stop) => {
+    // Inside a closed <details> an element is not drawn (content-visibility), yet it still has a box.
+    if (!e.checkVisibility({visibilityProperty: true, opacityProperty: true})) { return false; }
     for (let n = e; n && n !== stop; n = n.parentElement) {
       const s = getComputedStyle(n);
       if (s.display === 'none' || s.visibility === 'hidden' || s.opacity === '0') { return false; }

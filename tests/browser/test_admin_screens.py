@@ -1,14 +1,14 @@
 """The admin on a phone and a tablet (issue 12), in English, Arabic and Persian: the login, the
 figures' list, a figure's form, the empty form and the import page fit the screen's width (the
 list scrolls in its own box), in the language's direction, and axe-core finds no serious or
-critical issue, in light and dark mode. Screenshots go to artifacts/screenshots/admin/.
+critical issue, in light and dark mode. Screenshots (`make screenshots`) go to artifacts/screenshots/admin/.
 """
 
 import pytest
 
 from indicators.models import Observation
 
-from .conftest import SCREENSHOTS
+from .conftest import screenshot
 from .helpers import DIRECTION, LANGS, SCREENS, describe_violations, log_in, make_editor, run_axe
 
 PAGES = {
@@ -37,9 +37,7 @@ def check_screen(page, lang, screen, scheme, name):
     assert not violations, f"axe-core on the admin's {name} page ({lang}, {screen}, {scheme}):\n" + (
         describe_violations(violations)
     )
-    folder = SCREENSHOTS / "admin"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{screen}-{lang}-{scheme}-{name}.png"), full_page=True)
+    screenshot(page, f"admin/{screen}-{lang}-{scheme}-{name}")
 
 
 @pytest.mark.parametrize(("lang", "screen", "scheme"), CASES)

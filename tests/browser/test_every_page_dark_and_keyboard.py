@@ -9,7 +9,7 @@ visible focus ring, in view.
 
 import pytest
 
-from .conftest import SCREENSHOTS
+from .conftest import screenshot
 from .helpers import LANGS, SCREENS, SOURCE_ID, assert_no_problems, describe_violations, run_axe, url
 from .test_responsive import _FOCUS, settle
 
@@ -26,8 +26,6 @@ DARK_BACKGROUND = "rgb(22, 25, 29)"  # static/css/site.css, prefers-color-scheme
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_page_in_dark_mode_stays_accessible(open_page, lang):
     page = open_page(**SCREENS["360"], color_scheme="dark")
-    shots = SCREENSHOTS / "responsive"
-    shots.mkdir(parents=True, exist_ok=True)
     for name, path in PAGES.items():
         page.goto(url(page, lang, path))
         settle(page)
@@ -36,7 +34,7 @@ def test_every_page_in_dark_mode_stays_accessible(open_page, lang):
             assert page.locator("#chart").get_attribute("data-scheme") == "dark", name
         violations = run_axe(page)
         assert not violations, f"{name} ({lang}, dark):\n{describe_violations(violations)}"
-        page.screenshot(path=str(shots / f"360-{lang}-dark-{name}.png"), full_page=True, scale="css")
+        screenshot(page, f"responsive/360-{lang}-dark-{name}", scale="css")
     assert_no_problems(page)
 
 

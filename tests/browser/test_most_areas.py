@@ -15,7 +15,7 @@ from indicators.comparison import COMPARE_AREAS_PER_PAGE
 from indicators.models import Indicator, Observation, Source
 from indicators.writes import figures_changed
 
-from .conftest import SCREENSHOTS
+from .conftest import screenshot
 from .helpers import (
     LANGS,
     PHONES,
@@ -81,8 +81,6 @@ def keyboard_problems(page, controls=12):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_twelve_areas_fit_every_screen(open_page, twelve_areas, lang):
-    shots = SCREENSHOTS / "responsive"
-    shots.mkdir(parents=True, exist_ok=True)
     failures = {}
     for screen, options in SCREENS.items():
         page = open_page(**options)
@@ -92,7 +90,7 @@ def test_twelve_areas_fit_every_screen(open_page, twelve_areas, lang):
         state = layout_state(page)
         assert len(state["chart"]["texts"]) > COMPARE_AREAS_PER_PAGE  # the chart is drawn, with its labels
         problems, _overlapping = layout_problems(state, options["viewport"]["width"], phone=screen in PHONES)
-        page.screenshot(path=str(shots / f"{screen}-{lang}-twelve-areas.png"), full_page=True, scale="css")
+        screenshot(page, f"responsive/{screen}-{lang}-twelve-areas", scale="css")
         violations = run_axe(page)
         if violations:
             problems.append(describe_violations(violations))

@@ -5,7 +5,7 @@ least 11 px and page text of at least 16 px on phones, touch targets of at least
 room between them; and the chart laid out again when the screen turns.
 
 Measured from the drawn elements' boxes (``helpers.layout_state``), never from pictures; the
-screenshots (artifacts/screenshots/responsive/) are for people to look at, and each test writes
+screenshots (`make screenshots`: artifacts/screenshots/responsive/) are for people to look at, and each test writes
 what it measured to artifacts/responsive/ (pages wider than the screen, overlapping pairs).
 
 To stay fast: every page at 360 px in the three languages; at the other sizes the pages most
@@ -21,7 +21,7 @@ from django.conf import settings
 from countries.models import Area
 from indicators.models import Indicator, Observation
 
-from .conftest import SCREENSHOTS
+from .conftest import screenshot
 from .helpers import (
     DIRECTION,
     LANGS,
@@ -105,8 +105,6 @@ def save_report(name, report):
 def test_pages_fit_the_screen(open_page, screen, lang, group):
     page = open_page(**SCREENS[screen])
     width = SCREENS[screen]["viewport"]["width"]
-    shots = SCREENSHOTS / "responsive"
-    shots.mkdir(parents=True, exist_ok=True)
     failures, report = {}, {}
     for name, path in pages_for(screen, group).items():
         response = page.goto(url(page, lang, path))
@@ -122,7 +120,7 @@ def test_pages_fit_the_screen(open_page, screen, lang, group):
             "chart_layout": state["chart"] and state["chart"]["layout"],
             "problems": problems,
         }
-        page.screenshot(path=str(shots / f"{screen}-{lang}-{name}.png"), full_page=True, scale="css")
+        screenshot(page, f"responsive/{screen}-{lang}-{name}", scale="css")
         if problems:
             failures[name] = problems
     save_report(f"{screen}-{lang}-{group}", report)
@@ -252,7 +250,7 @@ def test_tables_scroll_in_their_own_box_with_the_first_column_in_view(open_page,
             state["box"]["left"] - 1 <= state["caption"]["left"]
             and state["caption"]["right"] <= state["box"]["right"] + 1
         )
-        page.screenshot(path=str(SCREENSHOTS / "responsive" / f"360-{lang}-table-scrolled-{selector[1:]}.png"))
+        screenshot(page, f"responsive/360-{lang}-table-scrolled-{selector[1:]}", full_page=False)
     assert_no_problems(page)
 
 
@@ -270,7 +268,7 @@ def test_dark_mode_follows_the_system_and_stays_accessible(open_page, lang):
     assert paper == "#16191d" and set(colours) == {"#5fa8e8", "#e0a24a", "#7cc777"}, (paper, colours)
     # The exported image is the server's, drawn light whatever the page's scheme.
     assert "dark" not in page.locator("#download-png").get_attribute("href")
-    page.screenshot(path=str(SCREENSHOTS / "responsive" / f"390-{lang}-dark-compare.png"), full_page=True, scale="css")
+    screenshot(page, f"responsive/390-{lang}-dark-compare", scale="css")
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
     # Switching the system's scheme redraws the chart.
@@ -298,8 +296,8 @@ def test_printed_page_has_the_chart_table_and_sources_without_navigation(open_pa
     )
     assert chart["width"] <= 680 and chart["scheme"] == "light", chart
     assert page.evaluate("document.documentElement.scrollWidth") <= 794
-    page.pdf(path=str(SCREENSHOTS / "responsive" / f"print-{lang}-compare.pdf"), format="A4")
-    page.screenshot(path=str(SCREENSHOTS / "responsive" / f"print-{lang}-compare.png"), full_page=True)
+    assert page.pdf(format="A4")[:5] == b"%PDF-"
+    screenshot(page, f"responsive/print-{lang}-compare")
     assert_no_problems(page)
 
 
