@@ -4,10 +4,6 @@ query (``TrendParams``) and figure (``chart_trend.trend_figure``). views.py hold
 these live apart so that it stays one module a screen can hold.
 """
 
-from django.http import Http404
-from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_ratelimit.decorators import ratelimit
 
@@ -15,9 +11,8 @@ from .api import expensive_rate
 from .cache import cached_response
 from .chart_trend import trend_figure
 from .params import QueryError, TrendFilterForm, TrendParams
-from .selectors import first_headline_indicator
 from .trends import trend_page
-from .views import _chart_page, _csv, _embed, _json_twin, _page, _png, frameable
+from .views import _chart_page, _csv, _embed, _json_twin, _page, _png, frameable, to_indicators_page
 
 
 def _trend(request, code):
@@ -31,17 +26,7 @@ def _trend(request, code):
 
 @require_safe
 def trend_index(request):
-    """The form's target when the indicator is chosen in it: on to that indicator's trend."""
-    code = request.GET.get("indicator") or first_headline_indicator()
-    if not code:
-        return redirect("home")
-    query = request.GET.copy()
-    query.pop("indicator", None)
-    try:
-        address = reverse("trend", args=[code])
-    except NoReverseMatch:  # not a slug, so no indicator's code
-        raise Http404(_("There is no indicator with the code “%(code)s”.") % {"code": code[:40]}) from None
-    return redirect(f"{address}?{query.urlencode()}" if query else address)
+    return to_indicators_page(request, "trend")
 
 
 @require_safe

@@ -119,14 +119,19 @@ def home(request):
 
 @require_safe
 def compare_index(request):
-    """The form's target when the indicator is chosen in it: on to that indicator's page."""
+    return to_indicators_page(request, "compare")
+
+
+def to_indicators_page(request, route):
+    """A filter form's target when the indicator is chosen in it: on to that indicator's page
+    (``route``: compare, trend), with the rest of the query."""
     code = request.GET.get("indicator") or first_headline_indicator()
     if not code:
         return redirect("home")
     query = request.GET.copy()
     query.pop("indicator", None)
     try:
-        url = reverse("compare", args=[code])
+        url = reverse(route, args=[code])
     except NoReverseMatch:  # not a slug, so no indicator's code
         raise Http404(_("There is no indicator with the code “%(code)s”.") % {"code": code[:40]}) from None
     return redirect(f"{url}?{query.urlencode()}" if query else url)
