@@ -162,6 +162,20 @@ class QueryForm(forms.Form):
 
     calendar = CalendarField(required=False)
 
+    def _offer(self, choices):
+        """For the filter forms: the indicators, scopes and areas the page's data offers, as
+        controls; no page (a new choice starts at the first); the reader's calendar kept."""
+        self.fields["indicator"].choices = [(i["code"], i["name"]) for i in choices["indicators"]]
+        self.fields["scope"].label = gettext_lazy("Scope")
+        self.fields["scope"].widget = forms.Select(
+            choices=[(SCOPE_ALL, _("all scopes"))] + [(s["value"], s["label"]) for s in choices["scopes"]]
+        )
+        self.fields["areas"].widget = AreaPicker(
+            choices=[(group["label"], [(a["code"], a["name"]) for a in group["areas"]]) for group in choices["areas"]]
+        )
+        del self.fields["page"]
+        self._keep_calendar()
+
     def _keep_calendar(self):
         """For the filter forms: the reader's calendar, chosen in the address, goes with the filter
         (hidden: it is chosen beside the chart); without a choice, nothing is sent and the language's
@@ -251,21 +265,12 @@ class CompareFilterForm(CompareForm):
             auto_id="f-%s",
             label_suffix="",
         )
-        self.fields["indicator"].choices = [(i["code"], i["name"]) for i in choices["indicators"]]
         self.fields["year"].label = gettext_lazy("Year")
         self.fields["year"].widget = forms.Select(
             choices=[(YEAR_LATEST, _("latest available")), (YEAR_ALL, _("all years"))]
             + [(str(y["value"]), y["label"]) for y in choices["years"]]
         )
-        self.fields["scope"].label = gettext_lazy("Scope")
-        self.fields["scope"].widget = forms.Select(
-            choices=[(SCOPE_ALL, _("all scopes"))] + [(s["value"], s["label"]) for s in choices["scopes"]]
-        )
-        self.fields["areas"].widget = AreaPicker(
-            choices=[(group["label"], [(a["code"], a["name"]) for a in group["areas"]]) for group in choices["areas"]]
-        )
-        del self.fields["page"]  # a new choice starts at the first page
-        self._keep_calendar()
+        self._offer(choices)
 
 
 class TrendForm(PageForm):
@@ -314,13 +319,4 @@ class TrendFilterForm(TrendForm):
             auto_id="f-%s",
             label_suffix="",
         )
-        self.fields["indicator"].choices = [(i["code"], i["name"]) for i in choices["indicators"]]
-        self.fields["scope"].label = gettext_lazy("Scope")
-        self.fields["scope"].widget = forms.Select(
-            choices=[(SCOPE_ALL, _("all scopes"))] + [(s["value"], s["label"]) for s in choices["scopes"]]
-        )
-        self.fields["areas"].widget = AreaPicker(
-            choices=[(group["label"], [(a["code"], a["name"]) for a in group["areas"]]) for group in choices["areas"]]
-        )
-        del self.fields["page"]  # a new choice starts at the first page
-        self._keep_calendar()
+        self._offer(choices)
