@@ -26,11 +26,13 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from indicators import admin_import, import_uploads
+from indicators.formatting import format_number
 from indicators.forms import ImportForm
 from indicators.import_files import read_table
 from indicators.import_limits import ImportFileError, ImportLimits
 from indicators.importing import import_file
 from indicators.models import Observation
+from indicators.text import local_digits
 
 IMPORT_URL = "/{lang}/admin/indicators/observation/import/"
 CHANGELIST_URL = "/{lang}/admin/indicators/observation/"
@@ -612,8 +614,8 @@ def test_the_upload_page_states_the_limits(editor_client, lang):
         lang,
         "A file may have at most %(rows)s rows and %(size)s; a larger one is imported on the server with "
         "“manage.py import_observations”.",
-        rows=20000,
-        size=lambda: filesizeformat(20 * MiB),
+        rows=lambda: format_number(20000),  # in the staff member's digits
+        size=lambda: local_digits(filesizeformat(20 * MiB)),
     )
 
 
