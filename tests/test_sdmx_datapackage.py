@@ -27,7 +27,6 @@ def test_the_sdmx_csv_has_the_sdmx_header_and_one_line_per_figure_with_a_year(cl
     assert str(obs.year) in set(line.TIME_PERIOD) and {float(v) for v in line.OBS_VALUE} >= {float(obs.value)}
 
 
-
 def test_an_sdmx_library_reads_it_as_one_dataset_of_the_dataflow(client, seeded, tmp_path):
     """pysdmx (the BIS's SDMX library) reads the file as SDMX-CSV 2.0: one dataset of the
     dataflow, every figure with a year, the attributes beside the value."""
@@ -39,6 +38,7 @@ def test_an_sdmx_library_reads_it_as_one_dataset_of_the_dataflow(client, seeded,
     assert dataset.short_urn == "Dataflow=SMEDASH:SME_STATS(1.0)"
     assert len(dataset.data) == Observation.objects.published().exclude(year=None).count()
     assert {"REF_AREA", "TIME_PERIOD", "OBS_VALUE", "QUALIFIER", "SCOPE", "SOURCE"} <= set(dataset.data.columns)
+
 
 def test_the_data_package_describes_the_csv_and_frictionless_finds_it_valid(client, seeded, tmp_path):
     described = client.get("/api/v1/downloads/datapackage.json").json()
