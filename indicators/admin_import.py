@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django_tasks_db.models import DBTaskResult
 
 from .exports import EXPORT_COLUMNS
@@ -37,7 +37,7 @@ from .import_jobs import (
 )
 from .import_limits import ImportFileError, ImportLimits
 from .import_plan import plan_import
-from .import_uploads import AlreadyImported, BeingImported, UploadLimit, UploadStore
+from .import_uploads import AlreadyImported, BeingImported, UploadStore, with_upload_limit
 from .importing import apply_plan
 from .models import ImportJob
 
@@ -70,12 +70,7 @@ class ObservationImportAdmin:
         ]
 
     def _import_entry(self, request):
-        limiter = UploadLimit(ImportLimits.from_settings().max_bytes, request)
-        try:
-            request.upload_handlers = [limiter, *request.upload_handlers]
-        except AttributeError:  # the request was read already: the form checks the size instead
-            limiter = None
-        return csrf_protect(self.import_view)(request, limiter)
+        return with_upload_limit(self.import_view, request, ImportLimits.from_settings().max_bytes)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"has_import_permission": self.has_import_permission(request), **(extra_context or {})}

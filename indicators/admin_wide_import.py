@@ -17,12 +17,12 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 
 from .import_jobs import PREVIEW_LIMIT, done_message, inline_limits, start_job
 from .import_limits import ImportFileError, ImportLimits
 from .import_plan import UNCHANGED
-from .import_uploads import AlreadyImported, BeingImported, UploadLimit, UploadStore
+from .import_uploads import AlreadyImported, BeingImported, UploadStore, with_upload_limit
 from .importing import apply_plan
 from .models import Observation
 from .wide_forms import WideImportForm
@@ -38,12 +38,7 @@ class WideImportAdmin:
         return [path("import/wide/", view, name="indicators_observation_import_wide"), *super().get_urls()]
 
     def _wide_import_entry(self, request):
-        limiter = UploadLimit(ImportLimits.from_settings().max_bytes, request)
-        try:
-            request.upload_handlers = [limiter, *request.upload_handlers]
-        except AttributeError:  # the request was read already: the form checks the size instead
-            limiter = None
-        return csrf_protect(self.wide_import_view)(request, limiter)
+        return with_upload_limit(self.wide_import_view, request, ImportLimits.from_settings().max_bytes)
 
     def wide_import_view(self, request, limiter=None):
         """Upload → preview of every cell (nothing written) → confirm → all cells written, or none."""

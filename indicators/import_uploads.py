@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.views.decorators.csrf import csrf_protect
 
 
 class UploadLimit(FileUploadHandler):
@@ -29,6 +30,18 @@ class UploadLimit(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None  # the next handlers keep the file
+
+
+def with_upload_limit(view, request, limit):
+    """``view(request, limiter)`` with the upload limit in place before the body is read, and CSRF
+    checked after it (both import pages are csrf_exempt for this order); ``limiter`` is None when
+    the request was read already, and the form checks the size instead."""
+    limiter = UploadLimit(limit, request)
+    try:
+        request.upload_handlers = [limiter, *request.upload_handlers]
+    except AttributeError:
+        limiter = None
+    return csrf_protect(view)(request, limiter)
 
 
 class AlreadyImported(Exception):
