@@ -5,10 +5,13 @@ in the cache is still served to everyone, and the counters live in the "counters
 the page cache's evictions cannot touch."""
 
 import re
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django_ratelimit import core as ratelimit_core
 
 from indicators.openapi import openapi_document
 
@@ -17,8 +20,12 @@ LIMIT = 3
 
 
 @pytest.fixture(autouse=True)
-def counters_apart(settings):
-    """Production's layout in memory: the page cache and the rate limits' counters apart."""
+def counters_apart(settings, monkeypatch):
+    """Production's layout in memory: the page cache and the rate limits' counters apart. The rate
+    limits' clock stands still: django-ratelimit counts in fixed one-minute windows, and a slow run
+    (PostgreSQL on a busy machine) could otherwise cross into a new one between two requests."""
+    now = time.time()
+    monkeypatch.setattr(ratelimit_core, "time", SimpleNamespace(time=lambda: now))
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "uncached-default"},
         "counters": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "uncached-counters"},
