@@ -35,6 +35,19 @@ MODEBAR_STRINGS = {
 }
 
 
+class PageFigure(dict):
+    """A page's figure as plotly.js takes it, ``{"data", "layout"}``, built as plain dicts: plotly.py's
+    validation would cost more than the rest of a page of hundreds of points. PNGs are drawn from
+    validated ``plotly.graph_objects.Figure``s, and tests check page figures against plotly's schema.
+    Like a Figure, it can carry its narrow layout (``chart_narrow.narrow_variant``)."""
+
+    def __init__(self, traces, layout):
+        super().__init__(data=traces, layout=layout)
+
+    def to_plotly_json(self):
+        return {"data": self["data"], "layout": self["layout"]}
+
+
 def chart_config(filename="smedash-chart"):
     """plotly.js config: the page's locale (registered by chart.js), no logo, no selection tools.
 

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from .chart_narrow import MODEBAR_STRIP, NARROW_NOTE_CHARS, NARROW_TITLE_CHARS, NARROW_WIDTH, _narrow_legend
+from .chart_page import PageFigure
 from .chart_style import (
     CHAR_WIDTH,
     HEIGHT,
@@ -36,7 +37,16 @@ from .chart_style import (
     chart_text,
     wrap_words,
 )
-from .charts import _empty_annotation, _flag_labels, _hover_text, _notes, _notes_annotation, _title, _value_axis
+from .charts import (
+    _empty_annotation,
+    _flag_labels,
+    _hover_text,
+    _notes,
+    _notes_annotation,
+    _title,
+    _value_axis,
+    hover_texts,
+)
 from .formatting import format_number, format_year
 from .text import FONT_FAMILY, is_rtl, list_separator
 
@@ -58,10 +68,11 @@ def trend_figure(data, width=None):
     made for it; without it the figure fills its container and comes with its narrow layout."""
     rtl = is_rtl()
     values = len(data["figures"]) <= LABELLED_POINTS
-    traces = _traces(data, values)
+    hovers = _hovers(data)
+    traces = _traces(data, hovers, values)
     notes = _trend_notes(data, width=width)
     plot_width = (width or WIDTH) - SIDE_MARGINS
-    rows = _legend_rows([t.name for t in traces], plot_width)
+    rows = _legend_rows([t["name"] for t in traces], plot_width)
     layout = {
         "template": "none",
         "height": HEIGHT + LINE_HEIGHT * len(notes) + LEGEND_ROW * max(rows - 1, 0),
@@ -95,29 +106,35 @@ def trend_figure(data, width=None):
     if not traces:
         layout["annotations"].append(_empty_annotation())
         layout["xaxis"]["visible"] = False
-    if width:
+    if width:  # a PNG, SVG or PDF: plotly.py checks the figure
         layout["width"] = width
-    fig = go.Figure(data=traces, layout=layout)
-    if width is None and traces:
-        fig._smedash_narrow = _narrow_figure(data)
-        fig._smedash_wide_min_width = _wide_min_width(data, notes, [t.name for t in traces])
+        return go.Figure(data=traces, layout=layout)
+    fig = PageFigure(traces, layout)
+    if traces:
+        fig._smedash_narrow = _narrow_figure(data, hovers)
+        fig._smedash_wide_min_width = _wide_min_width(data, notes, [t["name"] for t in traces])
     return fig
 
 
 # --- lines ---------------------------------------------------------------------------------------
 
 
-def _traces(data, values, narrow=False):
+def _hovers(data):
+    """What pointing at each drawn figure shows, by id: made once for both layouts."""
+    flag_labels, texts = _flag_labels(data), hover_texts()
+    return {f["id"]: _hover_text(f, flag_labels, f["label"], texts) for s in data["series"] for f in s["figures"]}
+
+
+def _traces(data, hovers, values, narrow=False):
     """One trace per area with drawn figures; its colour and marker are the area's place on the page."""
-    flag_labels = _flag_labels(data)
     traces = []
     for index, series in enumerate(data["series"]):
         if series["figures"]:
-            traces.append(_line(series, index, flag_labels, values, narrow))
+            traces.append(_line(series, index, hovers, values, narrow))
     return traces
 
 
-def _line(series, index, flag_labels, values, narrow):
+def _line(series, index, hovers, values, narrow):
     color = TREND_COLORS[index % len(TREND_COLORS)]
     symbol = TREND_SYMBOLS[index % len(TREND_SYMBOLS)]
     points = {"x": [], "y": [], "text": [], "hovertext": [], "customdata": [], "symbol": []}
@@ -133,26 +150,27 @@ def _line(series, index, flag_labels, values, narrow):
         points["x"].append(f["year"])
         points["y"].append(f["value"])
         points["text"].append(chart_text(label) if label else "")
-        points["hovertext"].append(_hover_text(f, flag_labels, f["label"]))
+        points["hovertext"].append(hovers[f["id"]])
         points["customdata"].append(f"#{f['anchor']}")  # a click leads to its quote
         points["symbol"].append(f"{symbol}-open" if qualified else symbol)
         previous = f["year"]
-    return go.Scatter(
-        x=points["x"],
-        y=points["y"],
-        mode="lines+markers+text",
-        name=chart_text(series["area"]["name"]),
-        line={"color": color, "width": 2.5},
-        marker={"color": color, "size": 8 if narrow else 9, "symbol": points["symbol"], "line": {"width": 2}},
-        text=points["text"],
-        textposition="top center",
-        textfont={"size": 12, "color": TEXT_COLOR},
-        cliponaxis=False,
-        hovertext=points["hovertext"],
-        hoverinfo="text",
-        customdata=points["customdata"],
-        connectgaps=False,
-    )
+    return {
+        "type": "scatter",
+        "x": points["x"],
+        "y": points["y"],
+        "mode": "lines+markers+text",
+        "name": chart_text(series["area"]["name"]),
+        "line": {"color": color, "width": 2.5},
+        "marker": {"color": color, "size": 8 if narrow else 9, "symbol": points["symbol"], "line": {"width": 2}},
+        "text": points["text"],
+        "textposition": "top center",
+        "textfont": {"size": 12, "color": TEXT_COLOR},
+        "cliponaxis": False,
+        "hovertext": points["hovertext"],
+        "hoverinfo": "text",
+        "customdata": points["customdata"],
+        "connectgaps": False,
+    }
 
 
 # --- axes and texts ------------------------------------------------------------------------------
@@ -247,12 +265,12 @@ def _wide_min_width(data, notes, names):
     return math.ceil(max(needs))
 
 
-def _narrow_figure(data):
+def _narrow_figure(data, hovers):
     """The trend for a narrow chart: title and subtitle wrapped under the modebar's strip, flush
     with the start side; the value axis on the start side; few year ticks; the legend (one area a
     row) and the notes under the plot; no zoom or pan, so that a finger scrolls the page."""
     rtl = is_rtl()
-    traces = _traces(data, values=False, narrow=True)
+    traces = _traces(data, hovers, values=False, narrow=True)
     title_lines = wrap_words(_title_text(data), NARROW_TITLE_CHARS)
     subtitle_lines = wrap_words(_subtitle(data), NARROW_SUBTITLE_CHARS)
     notes = _trend_notes(data, chars=NARROW_NOTE_CHARS)
@@ -296,4 +314,4 @@ def _narrow_figure(data):
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
     }
-    return go.Figure(data=traces, layout=layout)
+    return PageFigure(traces, layout)

@@ -42,7 +42,7 @@ from .chart_style import (
     wrap_words,
 )
 from .formatting import format_number, format_quantity
-from .text import FONT_FAMILY, is_rtl, list_separator
+from .text import FONT_FAMILY, current_lang, escape_plotly, is_rtl, isolate, list_separator
 
 
 def _value_axis(values, unit, title):
@@ -94,30 +94,47 @@ def _tick_label(figure, width):
     return chart_lines(lines)
 
 
-def _hover_text(figure, flag_labels, first_line):
+def hover_texts():
+    """What every point's hover says around its own values, in the active language: asked for once
+    a chart, not once a point (a trend draws hundreds)."""
+    return {
+        "lang": current_lang(),
+        "year": _("Year: %(year)s"),
+        "written": _("%(year)s (written “%(written)s”, %(calendar)s)"),
+        "scope": _("Scope: %(scope)s"),
+        "measured_as": _("Measured as: %(measured_as)s"),
+        "definition": _("SME definition: %(definition)s"),
+        "source": _("Source: %(source)s"),
+        "click": _("Click to read the quote."),
+    }
+
+
+def _hover_text(figure, flag_labels, first_line, texts=None):
+    texts = texts or hover_texts()
     lines = [bold(first_line)]
     body = [figure["value_display"]]
     year = figure["year_display"]
     if figure["year_as_written_shown"]:  # not one of the years shown (presenters.year_fields)
-        year = _("%(year)s (written “%(written)s”, %(calendar)s)") % {
+        year = texts["written"] % {
             "year": year,
             "written": figure["year_as_written"],
             "calendar": figure["year_calendar_label"],
         }
-    body.append(_("Year: %(year)s") % {"year": year})
-    body.append(_("Scope: %(scope)s") % {"scope": figure["scope_label"]})
+    body.append(texts["year"] % {"year": year})
+    body.append(texts["scope"] % {"scope": figure["scope_label"]})
     if figure.get("measured_as"):
-        body.append(_("Measured as: %(measured_as)s") % {"measured_as": figure["measured_as"]})
+        body.append(texts["measured_as"] % {"measured_as": figure["measured_as"]})
     if figure["definition"]:
-        body.append(_("SME definition: %(definition)s") % {"definition": figure["definition"]})
-    body.append(_("Source: %(source)s") % {"source": figure["source"]["title"]})
+        body.append(texts["definition"] % {"definition": figure["definition"]})
+    body.append(texts["source"] % {"source": figure["source"]["title"]})
     for code in figure["flags"]:
         if code in flag_labels:
             symbol, label = flag_labels[code]
             body.append(f"{symbol} {label}".strip())
-    body.append(_("Click to read the quote."))
+    body.append(texts["click"])
+    lang = texts["lang"]
     for line in body:
-        lines.extend(chart_text(part) for part in wrap_words(line, 60))
+        lines.extend(isolate(escape_plotly(part), lang) for part in wrap_words(line, 60))
     return "<br>".join(lines)
 
 
@@ -273,7 +290,7 @@ def _bar_trace(figures, name, color, flag_labels, width, horizontal=False):
         constraintext="none",
         cliponaxis=False,
         textfont={"size": 12, "color": TEXT_COLOR},
-        hovertext=[_hover_text(f, flag_labels, f["label"]) for f in figures],
+        hovertext=[_hover_text(f, flag_labels, f["label"], texts) for texts in [hover_texts()] for f in figures],
         hoverinfo="text",
         # Where a click on the bar leads: the figure's source and quote on the same page.
         customdata=[f"#{f['anchor']}" for f in figures],

@@ -17,7 +17,7 @@ from .presenters import (
     GROUP_ORDER,
     NotFound,
     export_links,
-    figure_dict,
+    figure_dicts,
     file_stem,
     indicator_dict,
     last_changed,
@@ -119,7 +119,7 @@ def _pick_figures(indicator, params, all_areas, areas_by_id):
     unclear_rows = _unclear_first_on_page(rows, on_page, areas_by_id)
     listed_unclear = unclear_rows[:COMPARE_NOT_CHARTED_PER_PAGE]
     wanted = [row.id for row in charted_rows if row.area_id in on_page] + [row.id for row in listed_unclear]
-    figures = [figure_dict(row) for row in figures_by_ids(wanted)]
+    figures = figure_dicts(figures_by_ids(wanted))
     charted = [f for f in figures if f["charted"]]
     not_charted = [f for f in figures if not f["charted"]]
     flag_figures(charted + not_charted)

@@ -27,15 +27,16 @@ _SEPARATORS = {
 _PERCENT_SIGN = {"en": "%", "ar": "\u066a", "fa": "\u066a"}
 
 
-def format_number(value, grouping=True):
+def format_number(value, grouping=True, lang=None):
     """57.5000 -> '57.5' / '۵۷٫۵' / '٥٧٫٥'; 1405950 -> '1,405,950' / '۱٬۴۰۵٬۹۵۰'.
 
     Trailing zeros are dropped (the sources give as many decimals as they mean), and nothing is
-    rounded: a figure is shown as precisely as it was entered.
+    rounded: a figure is shown as precisely as it was entered. ``lang``: the active language's
+    code, when the caller has it at hand (a page of hundreds of figures asks once).
     """
     if value is None:
         return ""
-    lang = current_lang()
+    lang = lang or current_lang()
     number = Decimal(str(value)).normalize()
     sign = "-" if number < 0 else ""
     whole, _dot, fraction = format(abs(number), "f").partition(".")
@@ -67,11 +68,11 @@ def format_year(year, solar_hijri=None):
     return _("%(solar_hijri)s (%(gregorian)s)") % {"solar_hijri": sh_text, "gregorian": local_digits(str(year))}
 
 
-def format_quantity(value, unit):
+def format_quantity(value, unit, lang=None):
     """The number with its unit: '98%' / '۹۸٪', '5,810,000', '260,000 million (local currency)'."""
-    number = format_number(value)
+    number = format_number(value, lang=lang)
     if unit == "percent":
-        return number + _PERCENT_SIGN[current_lang()]
+        return number + _PERCENT_SIGN[lang or current_lang()]
     if unit == "million_lcu":
         return _("%(number)s million (local currency)") % {"number": number}
     if unit == "billion_usd":
@@ -79,9 +80,9 @@ def format_quantity(value, unit):
     return number
 
 
-def format_figure(value, unit, qualifier="exact"):
+def format_figure(value, unit, qualifier="exact", lang=None):
     """A figure with its qualifier in words: 'more than 98%', 'about 67%', '3.3 (unclear in the source)'."""
-    quantity = format_quantity(value, unit)
+    quantity = format_quantity(value, unit, lang)
     if qualifier == "more_than":
         return _("more than %(value)s") % {"value": quantity}
     if qualifier == "less_than":

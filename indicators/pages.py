@@ -21,7 +21,7 @@ from .presenters import (
     NotFound,
     area_dict,
     export_links,
-    figure_dict,
+    figure_dicts,
     file_stem,
     indicator_dict,
     last_changed,
@@ -154,8 +154,8 @@ def area_page(area_code, page):
     )
     rows = newest_figures(area.id, [indicator.id for indicator, _n in cells], AREA_FIGURES_PER_INDICATOR)
     by_indicator = {}
-    for row in rows:
-        by_indicator.setdefault(row.indicator.id, []).append(figure_dict(row))
+    for row, figure in zip(rows, figure_dicts(rows), strict=True):
+        by_indicator.setdefault(row.indicator.id, []).append(figure)
     sections = [_section(indicator, count, by_indicator.get(indicator.id, []), area.code) for indicator, count in cells]
     figures = [f for section in sections for f in section["figures"]]
     # The chart: shares only (percentages can share an axis; counts and money cannot).
@@ -251,7 +251,7 @@ def source_page(identifier, page, figure=None):
     shown, pagination = paginate(
         rows, page, SOURCE_FIGURES_PER_PAGE, lambda n: url("source", source.identifier, query=page_query(n))
     )
-    figures = flag_figures([figure_dict(row) for row in shown], relative=False)
+    figures = flag_figures(figure_dicts(shown), relative=False)
     return {
         "kind": "source",
         "source": {

@@ -104,21 +104,42 @@ def source_dict(source):
 
 def figure_dict(row):
     """One published figure, shaped for a table row, a bar and a JSON record."""
-    source = source_dict(row.source)
+    return figure_dicts([row])[0]
+
+
+def figure_dicts(rows):
+    """Published figures (``figure_dict``), many at once: what they share (their areas, indicator
+    and sources, the labels of their qualifiers, scopes and years) is presented once, so a page of
+    hundreds of figures costs little more per figure than its own numbers. The area and indicator
+    dicts are shared between figures: read them, never change them."""
+    shared, lang = {}, current_lang()
+
+    def once(key, make, *args):
+        value = shared.get(key)
+        if value is None:
+            value = shared[key] = make(*args)
+        return value
+
+    return [_figure_dict(row, once, lang) for row in rows]
+
+
+def _figure_dict(row, once, lang):
+    source = once(("source", row.source.identifier), source_dict, row.source)
+    indicator = row.indicator
     return {
         "id": row.id,
         "anchor": f"q-{row.id}",
-        "area": area_dict(row.area),
-        "indicator": {"code": row.indicator.code, "name": row.indicator.name, "unit": row.indicator.unit},
+        "area": once(("area", row.area.id), area_dict, row.area),
+        "indicator": once(("indicator", indicator.id), _figure_indicator, indicator),
         "value": float(row.value),
         "value_text": plain_decimal(row.value),
-        "value_display": format_figure(row.value, row.indicator.unit, row.qualifier),
+        "value_display": format_figure(row.value, indicator.unit, row.qualifier, lang),
         "qualifier": row.qualifier,
-        "qualifier_label": str(Observation.Qualifier(row.qualifier).label),
-        **year_fields(row),
-        "is_period": is_period(row),
+        "qualifier_label": once(("qualifier", row.qualifier), _label, Observation.Qualifier, row.qualifier),
+        **once(("year", row.year, row.year_as_written, row.year_calendar), year_fields, row),
+        "is_period": once(("period", row.year, row.year_as_written), is_period, row),
         "scope": row.scope,
-        "scope_label": str(Observation.Scope(row.scope).label),
+        "scope_label": once(("scope", row.scope), _label, Observation.Scope, row.scope),
         "measured_as": row.measured_as,
         "definition": row.definition,
         "note": row.note,
@@ -143,6 +164,14 @@ def figure_dict(row):
         "label": f"{row.area.name} ({row.measured_as})" if row.measured_as else row.area.name,
         "label_detail": row.measured_as,
     }
+
+
+def _figure_indicator(indicator):
+    return {"code": indicator.code, "name": indicator.name, "unit": indicator.unit}
+
+
+def _label(choices, value):
+    return str(choices(value).label)
 
 
 def year_fields(row):
@@ -252,8 +281,25 @@ def paginate(items, page, per_page, url_for_page):
     """(the items on ``page``, a dict describing the pages with their links). ``items`` is a
     list or anything with count() and slicing; raises QueryError past the last page."""
     paginator = Paginator(items, per_page)
+    shown = _page(paginator, page)
+    objects = list(shown.object_list)
+    first = (page - 1) * per_page
+    return objects, _pagination(shown, per_page, first, len(objects), paginator.count, url_for_page)
+
+
+def paginate_groups(groups, page, per_page, url_for_page):
+    """``paginate`` for pages made beforehand, of different sizes (``groups``, a list of lists,
+    each at most ``per_page`` long): (the items of group ``page``, the pages described by item)."""
+    shown = _page(Paginator(groups, 1), page)
+    group = list(groups[page - 1]) if groups else []
+    first = sum(len(g) for g in groups[: page - 1])
+    total = sum(len(g) for g in groups)
+    return group, _pagination(shown, per_page, first, len(group), total, url_for_page)
+
+
+def _page(paginator, page):
     try:
-        shown = paginator.page(page)
+        return paginator.page(page)
     except (EmptyPage, PageNotAnInteger):
         raise QueryError(
             [
@@ -265,20 +311,21 @@ def paginate(items, page, per_page, url_for_page):
             ],
             parameter="page",
         ) from None
-    objects = list(shown.object_list)
-    first = (page - 1) * per_page
+
+
+def _pagination(shown, per_page, first, count, total, url_for_page):
     pagination = {
-        "page": page,
-        "pages": paginator.num_pages,
+        "page": shown.number,
+        "pages": shown.paginator.num_pages,
         "per_page": per_page,
-        "total": paginator.count,
-        "first": first + 1 if objects else 0,
-        "last": first + len(objects),
+        "total": total,
+        "first": first + 1 if count else 0,
+        "last": first + count,
         "previous": shown.previous_page_number() if shown.has_previous() else None,
         "next": shown.next_page_number() if shown.has_next() else None,
     }
     numbers = {key: format_number(pagination[key], grouping=False) for key in ("first", "last")}
-    pagination["label"] = _("%(first)s–%(last)s of %(total)s") % {**numbers, "total": format_number(paginator.count)}
+    pagination["label"] = _("%(first)s–%(last)s of %(total)s") % {**numbers, "total": format_number(total)}
     for key in ("previous", "next"):
         pagination[f"{key}_url"] = url_for_page(pagination[key]) if pagination[key] else None
-    return objects, pagination
+    return pagination

@@ -150,6 +150,57 @@ def figure_row(obs):
     )
 
 
+# A figure's own columns, then its translated texts (in the active language, else English, as
+# modeltranslation's fallback gives them).
+_FIGURE_COLUMNS = ("pk", "area_id", "indicator_id", "source_id", "value", "qualifier", "year", "year_as_written")
+_FIGURE_COLUMNS_2 = ("year_calendar", "scope", "quote", "updated_at")
+_FIGURE_TEXTS = ("definition", "note", "measured_as")
+
+
+def _figure_rows(observations):
+    """The rows of ``observations`` (a queryset, in its order), read as plain values. The areas,
+    indicators and sources they name are read once each, in three more queries whatever their
+    number: a page of hundreds of figures builds one row per area, indicator and source and no
+    model object per figure."""
+    lang = current_lang()
+    languages = [lang, "en"] if lang != "en" else ["en"]
+    texts = [f"{name}_{language}" for language in languages for name in _FIGURE_TEXTS]
+    # rewrite(False): the columns are named by language already; modeltranslation would otherwise
+    # turn every row into a dict and back.
+    values = list(observations.rewrite(False).values_list(*_FIGURE_COLUMNS, *_FIGURE_COLUMNS_2, *texts))
+
+    def rows(queryset, make, ids):
+        return {obj.pk: make(obj) for obj in queryset.filter(pk__in=ids)} if ids else {}
+
+    areas = rows(Area.objects.select_related("parent"), area_row, {v[1] for v in values})
+    indicators_ = rows(Indicator.objects.all(), indicator_row, {v[2] for v in values})
+    sources = rows(Source.objects.all(), source_row, {v[3] for v in values})
+    count, fallback = len(_FIGURE_TEXTS), len(texts) - len(_FIGURE_TEXTS)
+    figures = []
+    for pk, area, indicator, source, value, qualifier, year, written, calendar, scope, quote, updated, *text in values:
+        definition, note, measured_as = (text[i] or text[fallback + i] or "" for i in range(count))
+        figures.append(
+            FigureRow(
+                pk,
+                areas[area],
+                indicators_[indicator],
+                sources[source],
+                value,
+                qualifier,
+                year,
+                written,
+                calendar,
+                scope,
+                definition,
+                note,
+                quote,
+                updated.date(),
+                measured_as,
+            )
+        )
+    return figures
+
+
 # --- areas and indicators ----------------------------------------------------------------------
 
 
@@ -157,7 +208,8 @@ def area_names(areas=None):
     """Every area (or those of the ``areas`` queryset) as plain rows, named in the active language."""
     lang = current_lang()
     names = [f"name_{lang}", "name_en"] if lang != "en" else ["name_en"]
-    rows = (Area.objects.all() if areas is None else areas).values_list("id", "code", "kind", *names)
+    # rewrite(False): the columns are named by language already (see _figure_rows).
+    rows = (Area.objects.all() if areas is None else areas).rewrite(False).values_list("id", "code", "kind", *names)
     return [AreaName(id_, code, kind, next(filter(None, texts), code)) for id_, code, kind, *texts in rows]
 
 
@@ -285,7 +337,8 @@ def comparison_candidates(indicator_id, area_ids, year, scope, latest, per_area)
         ),
         total=Window(Count("pk"), partition_by=kind),
     ).filter(rank__lte=per_area)
-    return [Candidate(*row) for row in ranked.values_list("pk", "area_id", "value", "qualifier", "rank", "total")]
+    columns = ("pk", "area_id", "value", "qualifier", "rank", "total")
+    return [Candidate(*row) for row in ranked.rewrite(False).values_list(*columns)]
 
 
 def years_of(indicator_id):
@@ -295,8 +348,7 @@ def years_of(indicator_id):
 
 
 def figures_by_ids(ids):
-    figures = Observation.objects.filter(pk__in=ids).with_related().order_by("area__code", "year", "pk")
-    return [figure_row(obs) for obs in figures]
+    return _figure_rows(Observation.objects.filter(pk__in=ids).order_by("area__code", "year", "pk"))
 
 
 def newest_figures(area_id, indicator_ids, per_indicator):
@@ -316,7 +368,7 @@ def newest_figures(area_id, indicator_ids, per_indicator):
         .annotate(rank=rank)
         .filter(rank__lte=per_indicator)
     )
-    return [figure_row(obs) for obs in Observation.objects.filter(pk__in=chosen.values("pk")).with_related()]
+    return _figure_rows(Observation.objects.filter(pk__in=chosen.values("pk")))
 
 
 # --- sources ---------------------------------------------------------------------------------------
@@ -350,7 +402,7 @@ class SourceFigures:
         return ids.index(figure_id) if figure_id in ids else None
 
     def __getitem__(self, index):
-        return [figure_row(obs) for obs in self.queryset.with_related()[index]]
+        return _figure_rows(self.queryset[index])
 
 
 def figures_with_definitions():
@@ -358,5 +410,5 @@ def figures_with_definitions():
 
     The English text is every translation's fallback: a definition exists when it does (NULL, too,
     is no definition: modeltranslation's columns are nullable)."""
-    figures = Observation.objects.published().filter(definition_en__gt="").with_related()
-    return [figure_row(obs) for obs in figures.order_by("area__code", "pk")]
+    figures = Observation.objects.published().filter(definition_en__gt="")
+    return _figure_rows(figures.order_by("area__code", "pk"))

@@ -12,18 +12,18 @@ from django.utils.translation import ngettext
 
 from .comparison import _indicator_and_areas
 from .flags import FLAGS, distinguish, flag_figures, flag_legend
-from .formatting import format_number
+from .formatting import format_number, format_year
 from .models import Observation
 from .params import SCOPE_ALL, YEAR_ALL, CompareParams
 from .presenters import (
     GROUP_LABELS,
     GROUP_ORDER,
     export_links,
-    figure_dict,
+    figure_dicts,
     file_stem,
     indicator_dict,
     last_changed,
-    paginate,
+    paginate_groups,
     sources_of,
     url,
 )
@@ -31,11 +31,18 @@ from .selectors import comparison_candidates, coverage, figures_by_ids, indicato
 from .share import years_label
 from .text import direction
 
-# As many lines as a reader can tell apart on one chart (eight colours, each with its own marker);
-# the other areas come a page at a time.
+# As many lines as a reader can tell apart on one chart (eight colours, each with its own marker),
+# and as many points: long series make pages of fewer areas (three of sixty years). The other areas
+# come a page at a time.
 TREND_AREAS_PER_PAGE = 8
+TREND_POINTS_PER_PAGE = 200
 # The figures of one area a page reads at most, newest first: sixty years of yearly figures fit.
 TREND_FIGURES_PER_AREA = 80
+# Up to this many figures, the page lists each one in a row of its own with its quote. Beyond, a
+# page of long series (eight areas of sixty years: 480 figures) would be a wall of rows and quotes
+# costing twenty times what the chart costs: the figures come as a table of years by areas, each
+# value a link to its quote on its source's page.
+TREND_LISTED_FIGURES = 40
 Qualifier = Observation.Qualifier
 
 
@@ -46,15 +53,20 @@ def trend_page(indicator_code, params):
     past the last."""
     indicator, all_areas = _indicator_and_areas(indicator_code, params)
     areas_by_id = {area.id: area for area in all_areas.values()}
-    available = {areas_by_id[cell.area_id].code for cell in coverage(indicator_id=indicator.id)}
+    cells = coverage(indicator_id=indicator.id)
+    available = {areas_by_id[cell.area_id].code for cell in cells}
     asked = params.areas or sorted(available)
     shown_areas = sorted(
         (all_areas[code] for code in asked if code in available),
         key=lambda a: (GROUP_ORDER.index(a.kind), a.name),
     )
+    points = {cell.area_id: min(cell.figures, TREND_FIGURES_PER_AREA) for cell in cells}
     page_url = url("trend", indicator.code)
-    page_areas, pagination = paginate(
-        shown_areas, params.page, TREND_AREAS_PER_PAGE, lambda n: f"{page_url}?{params.as_query(page=n)}"
+    page_areas, pagination = paginate_groups(
+        _pages_of_areas(shown_areas, points),
+        params.page,
+        TREND_AREAS_PER_PAGE,
+        lambda n: f"{page_url}?{params.as_query(page=n)}",
     )
     figures, more = _figures(indicator, params, page_areas)
     drawn = [f for f in figures if f["charted"] and f["year"] is not None]
@@ -66,6 +78,7 @@ def trend_page(indicator_code, params):
     listed = ordered + undated + not_charted
     query = params.as_query()
     missing = [all_areas[code] for code in params.areas if code not in available]
+    listed_in_full = len(listed) <= TREND_LISTED_FIGURES
     return {
         "kind": "trend",
         "dir": direction(),
@@ -78,6 +91,8 @@ def trend_page(indicator_code, params):
         "figures": ordered,
         "undated": undated,
         "not_charted": not_charted,
+        "listed_in_full": listed_in_full,
+        "year_rows": [] if listed_in_full else _year_rows(series),
         "pagination": pagination,
         "sources": sources_of(listed),
         "flag_legend": flag_legend(listed),
@@ -90,6 +105,21 @@ def trend_page(indicator_code, params):
         "file_name": file_stem([indicator.name, _("trend"), *(a.name for a in page_areas)]),
         "file_name_ascii": file_stem(["smedash", indicator.code, "trend", *params.areas], ascii_only=True),
     }
+
+
+def _pages_of_areas(areas, points):
+    """``areas`` in pages, in their order: at most TREND_AREAS_PER_PAGE lines and about
+    TREND_POINTS_PER_PAGE points a page (one area at least). ``points``: each area's figures on the
+    indicator (the coverage summary, every scope), as many as a page reads of it at most."""
+    pages, page, used = [], [], 0
+    for area in areas:
+        count = points.get(area.id, 0)
+        if page and (len(page) == TREND_AREAS_PER_PAGE or used + count > TREND_POINTS_PER_PAGE):
+            pages.append(page)
+            page, used = [], 0
+        page.append(area)
+        used += count
+    return [*pages, page] if page else pages
 
 
 def _figures(indicator, params, page_areas):
@@ -115,7 +145,7 @@ def _figures(indicator, params, page_areas):
         total = sum(totals.get(area.id, {}).values())
         if total > shown.get(area.id, 0):
             entries.append({"area": area.code, "shown": shown[area.id], "total": total, "more": total - shown[area.id]})
-    figures = [figure_dict(row) for row in figures_by_ids([row.id for row in rows])]
+    figures = figure_dicts(figures_by_ids([row.id for row in rows]))
     return figures, {"per_area": TREND_FIGURES_PER_AREA, "areas": entries}
 
 
@@ -154,6 +184,16 @@ def _series(page_areas, drawn):
             }
         )
     return series
+
+
+def _year_rows(series):
+    """The drawn figures as a table of years by areas, oldest year first: ``{year, year_display,
+    cells}``, a cell per series (the area's figures of that year, usually one, maybe none)."""
+    by_year = {}
+    for index, s in enumerate(series):
+        for f in s["figures"]:
+            by_year.setdefault(f["year"], [[] for _s in series])[index].append(f)
+    return [{"year": year, "year_display": format_year(year), "cells": by_year[year]} for year in sorted(by_year)]
 
 
 def _notices(series, undated, missing, more, all_areas):

@@ -19,7 +19,12 @@ from countries.models import Area
 from indicators import png
 from indicators.chart_exports import FIGURE_FIELDS, SERIES_FIELDS, TWIN_FIELDS
 from indicators.models import Indicator, Observation, Source
-from indicators.trends import TREND_AREAS_PER_PAGE, TREND_FIGURES_PER_AREA
+from indicators.trends import (
+    TREND_AREAS_PER_PAGE,
+    TREND_FIGURES_PER_AREA,
+    TREND_LISTED_FIGURES,
+    TREND_POINTS_PER_PAGE,
+)
 from indicators.writes import figures_changed
 
 LANGS = ["en", "ar", "fa"]
@@ -183,6 +188,70 @@ def test_a_page_draws_at_most_eight_areas_and_the_others_come_a_page_at_a_time(c
     assert [s["area"]["code"] for s in second["series"]] == codes[TREND_AREAS_PER_PAGE:]
     assert len(chart_of(client.get(f"/en/trends/firm_share/?areas={query}"))["data"]) == TREND_AREAS_PER_PAGE
     assert "Next page" in client.get(f"/en/trends/firm_share/?areas={query}").content.decode()
+
+
+def test_long_series_make_pages_of_fewer_areas(client, seeded):
+    """Sixty years an area: as many areas a page as TREND_POINTS_PER_PAGE points allow."""
+    codes = [f"L{n:02d}" for n in range(5)]
+    for n, code in enumerate(codes):
+        add_area(code, f"Long {n:02d}")
+        add_figures(code, range(1960, 2020))
+    per_page = TREND_POINTS_PER_PAGE // 60
+    assert 1 <= per_page < len(codes)
+    query = ",".join(codes)
+    first = client.get(f"/en/trends/firm_share/data.json?areas={query}").json()
+    assert [s["area"]["code"] for s in first["series"]] == codes[:per_page]
+    assert len(first["figures"]) == 60 * per_page <= TREND_POINTS_PER_PAGE
+    assert first["pagination"]["label"] == f"1–{per_page} of {len(codes)}"
+    last = client.get(f"/en/trends/firm_share/data.json?areas={query}&page={first['pagination']['pages']}").json()
+    assert last["series"][-1]["area"]["code"] == codes[-1]
+    assert last["pagination"]["next_url"] is None
+
+
+def test_a_page_of_many_figures_tables_years_by_areas_each_value_linked_to_its_quote(client, seeded):
+    add_area("NOR", "Norway")
+    add_area("SWE", "Sweden")
+    norway = add_figures("NOR", range(1990, 2020))
+    add_figures("SWE", range(2000, 2020), first_value=30)
+    response = client.get("/en/trends/firm_share/?areas=NOR,SWE")
+    html = response.content.decode()
+    assert len(norway) + 20 > TREND_LISTED_FIGURES
+    # One row a year, one column an area; 1990-1999 have no Swedish figure.
+    table = html[html.index('<table class="figures trend-years">') : html.index("</table>")]
+    assert table.count("<tr>") == 1 + 30
+    assert ">Norway</a></th>" in table and ">Sweden</a></th>" in table
+    row_1990 = table[table.index('<th scope="row">1990</th>') :].split("</tr>")[0]
+    assert row_1990.count("<td") == 2 and row_1990.endswith('<td class="num"></td>\n    ')
+    first = norway[0]
+    assert f'id="q-{first.pk}"' in table  # where a click on the chart's point leads
+    assert f'href="/en/sources/{first.source.identifier}/?figure={first.pk}#q-{first.pk}">10%</a>' in table
+    # No quote is repeated on the page: the sources are listed, each figure's quote is on its page.
+    assert "figure 0" not in html and 'class="quote-list"' not in html
+    assert "50 figures on this page" in html
+    points = chart_of(response)["data"][0]["customdata"]
+    assert f"#q-{first.pk}" in points
+
+
+def test_a_page_of_few_figures_lists_each_with_its_quote(client, seeded):
+    add_area("NOR", "Norway")
+    figures = add_figures("NOR", range(2000, 2005))
+    html = client.get("/en/trends/firm_share/?areas=NOR").content.decode()
+    assert 'class="figures trend-table"' in html and "trend-years" not in html
+    assert f'<li id="q-{figures[0].pk}">' in html and "figure 0" in html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_pages_figure_is_valid_for_plotly_in_both_layouts(client, seeded, lang):
+    """Page figures are built as plain dicts (chart_page.PageFigure), without plotly.py's checks
+    at run time: checked here against plotly's schema, both layouts."""
+    import plotly.graph_objects as go
+
+    add_area("NOR", "Norway")
+    add_figures("NOR", [*range(1990, 2000), 2003, None], qualifier="more_than")
+    chart = chart_of(client.get(f"/{lang}/trends/firm_share/?areas=NOR,IRN,JPN"))
+    for layout in (chart, chart["narrow"]):
+        go.Figure(data=layout["data"], layout=layout["layout"])  # raises on anything plotly.js would not take
+        assert layout["data"] and all(trace["type"] == "scatter" for trace in layout["data"])
 
 
 def measure(client, url):
