@@ -470,7 +470,7 @@ def asked_of(*parts):
 # Pages -----------------------------------------------------------------------------------------
 
 
-@fuzz(200, requests_per_example=len(LANGS))
+@fuzz(120, requests_per_example=len(LANGS))
 @given(path=page_paths(), query=page_query())
 def test_fuzz_every_page_route_in_every_language(fuzz_client, path, query):
     """Every route of indicators/urls.py (chart images and CSV files too, when there are any), with
@@ -510,7 +510,7 @@ def compare_query(draw):
     return query
 
 
-@fuzz(300)
+@fuzz(150)
 @given(
     lang=st.sampled_from(LANGS),
     route=st.sampled_from([r for r in page_routes() if r.startswith("compare")]),
@@ -682,7 +682,7 @@ def check_api(response, path, pairs):
     check_language(data["error"], expected_api_language(response, pairs), asked_of(pairs))
 
 
-@fuzz(400)
+@fuzz(120)
 @given(data=st.data())
 def test_fuzz_api_from_its_openapi_document(fuzz_client, data):
     """Every path of /api/v1/openapi.json with its own parameters (valid, out of range, unknown,
@@ -697,7 +697,7 @@ def test_fuzz_api_from_its_openapi_document(fuzz_client, data):
         assert page["count"] >= 0 and len(page["results"]) <= page["limit"] <= 1000
 
 
-@fuzz(200)
+@fuzz(120)
 @given(
     area=st.lists(area_codes, max_size=4),
     indicator=st.lists(indicator_codes, max_size=3),
@@ -828,7 +828,7 @@ raw_query_strings = st.lists(
 ).map("".join)
 
 
-@fuzz(250)
+@fuzz(150)
 @given(target=st.sampled_from(RAW_TARGETS), raw=raw_query_strings)
 def test_fuzz_raw_query_strings(fuzz_client, target, raw):
     """Query strings no browser would send: invalid UTF-8, %00, broken escapes, bare bytes."""
