@@ -3,6 +3,7 @@
     .venv/bin/python bench/first_bar.py                  # 7 rounds, Lighthouse, the first PNG (~15 min)
     .venv/bin/python bench/first_bar.py --rounds 9 --no-lighthouse
     .venv/bin/python bench/first_bar.py --only compare --langs fa
+    .venv/bin/python bench/first_bar.py --only area --langs ar --rounds 3 --lighthouse-reports /tmp/lh
 
 What it does, on loopback only:
 
@@ -21,7 +22,9 @@ What it does, on loopback only:
    records the time from navigation to the first bar (or line) in the DOM and the frame after it
    (performance.now(), whose origin is the navigation), and the bytes transferred (encoded, as
    Chromium counts them, headers included);
-5. Lighthouse 12 (mobile: simulated slow 4G, 4x CPU slowdown) on each page and language.
+5. Lighthouse 12 (mobile: simulated slow 4G, 4x CPU slowdown) on each page and language; with
+   --lighthouse-reports DIR, each whole report is kept there (<page>-<lang>.json: its LCP
+   element, long tasks, render-blocking requests).
 
 Targets (the process exits 1 when one is missed): the median time to the first bar at most 1.0x
 the reference's, per page and language; at most 450 KB transferred for a chart page; Lighthouse
@@ -242,8 +245,9 @@ def measure(browser, pairs, rounds):
     return results
 
 
-def lighthouse(url, out_dir):
-    """Lighthouse 12's mobile performance score and its LCP (ms) and TBT (ms)."""
+def lighthouse(url, out_dir, keep=None):
+    """Lighthouse 12's mobile performance score and its LCP (ms) and TBT (ms); the whole report
+    is also copied to `keep` when given (its LCP element, long tasks, render-blocking requests)."""
     report = Path(out_dir) / "lighthouse.json"
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
     command = [
@@ -251,6 +255,9 @@ def lighthouse(url, out_dir):
         f"--output-path={report}", '--chrome-flags=--headless=new --no-sandbox',
     ]  # fmt: skip
     subprocess.run(command, env=env, check=True, timeout=300, capture_output=True)
+    if keep:
+        Path(keep).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(report, keep)
     data = json.loads(report.read_text())
     audits = data["audits"]
     score = round(data["categories"]["performance"]["score"] * 100)
@@ -269,6 +276,7 @@ def main():
     parser.add_argument("--only", nargs="+", choices=list(PAGES), default=list(PAGES))
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--no-png", action="store_true")
+    parser.add_argument("--lighthouse-reports", metavar="DIR", help="keep each Lighthouse report there (JSON)")
     args = parser.parse_args()
     if not (ROOT / "staticfiles" / "staticfiles.json").exists():
         raise SystemExit("no staticfiles/staticfiles.json: run `make static` first")
@@ -338,7 +346,8 @@ def main():
                 print("\nLighthouse 12, mobile, performance")
                 print("| page | lang | score | LCP (ms) | TBT (ms) |\n| --- | --- | ---: | ---: | ---: |")
                 for (name, lang), (page_url, _) in pairs.items():
-                    score, lcp, tbt = lighthouse(page_url, tmp)
+                    keep = args.lighthouse_reports and Path(args.lighthouse_reports) / f"{name}-{lang}.json"
+                    score, lcp, tbt = lighthouse(page_url, tmp, keep)
                     print(f"| {name} | {lang} | {score} | {lcp:.0f} | {tbt:.0f} |")
                     if score < TARGET_LIGHTHOUSE:
                         missed.append(f"{name} ({lang}): Lighthouse {score}")

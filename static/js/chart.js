@@ -10,9 +10,17 @@
    switching layouts with Plotly.react where needed. #chart carries data-layout ("wide" or
    "narrow"), data-width (the width it was last laid out for) and data-scheme ("light" or
    "dark"). In dark mode (prefers-color-scheme) the chart's colours are swapped for dark ones
-   (DARK_COLOURS); printed, it is drawn light, PRINT_WIDTH pixels wide. Server PNGs stay light. */
+   (DARK_COLOURS); printed, it is drawn light, PRINT_WIDTH pixels wide. Server PNGs stay light.
+
+   Order (issue 16): the page is painted first, then plotly.js is run (one task), then the chart
+   is drawn (another task), once the chart's fonts are there. */
 (function () {
   "use strict";
+
+  /* plotly.js: chart_scripts.html preloads it (at low priority, after the page's own files) and
+     names it in this script's data-plotly; it is run only once the page has been painted (see
+     start). */
+  var PLOTLY_SRC = document.currentScript ? document.currentScript.getAttribute("data-plotly") : null;
 
   /* indicators/charts.py's colours, and what they become on a dark page (the same contrast
      against the dark background, the three kinds of area still told apart). */
@@ -248,28 +256,90 @@
   }
   var FONT_WAIT_MS = 3000;
 
+  /* Resolved once the chart's faces are loaded, or after FONT_WAIT_MS. Plotly measures text when
+     it draws: without them, labels are placed for another font. Only those (document.fonts.ready
+     would also wait for every other font the page uses), and not for ever: a font that does not
+     come is no reason to show no chart. */
+  function chartFontsLoaded() {
+    if (!document.fonts || !document.fonts.load) {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      window.setTimeout(resolve, FONT_WAIT_MS);
+      Promise.all(
+        chartFonts().map(function (face) {
+          return document.fonts.load(face[0], face[1]);
+        })
+      ).then(resolve, resolve);
+    });
+  }
+
+  /* Resolved once the page's first contentful paint is on screen (its "paint" entry is only
+     reported then), or at once where that cannot be known or will not come (a hidden tab). The
+     heading and the text are shown before plotly.js is run: running it takes a long while on a
+     slow phone, and would otherwise hold up the page's first paint whenever the script arrives
+     first. */
+  function painted() {
+    return new Promise(function (resolve) {
+      var Observer = window.PerformanceObserver;
+      var types = Observer && Observer.supportedEntryTypes;
+      if (document.visibilityState === "hidden" || !types || types.indexOf("paint") < 0) {
+        resolve();
+        return;
+      }
+      var observer = new Observer(function (list) {
+        var entries = list.getEntries();
+        for (var i = 0; i < entries.length; i++) {
+          if (entries[i].name === "first-contentful-paint") {
+            observer.disconnect();
+            resolve();
+            return;
+          }
+        }
+      });
+      observer.observe({ type: "paint", buffered: true });
+      // A page with nothing to paint yet (no text, no image) reports no contentful paint.
+      window.setTimeout(resolve, FONT_WAIT_MS);
+    });
+  }
+
+  /* plotly.js, run by adding its script (preloaded: it is not fetched again) once asked for. */
+  function plotlyLoaded() {
+    if (window.Plotly || !PLOTLY_SRC) {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      var script = document.createElement("script");
+      script.src = PLOTLY_SRC;
+      script.onload = resolve;
+      script.onerror = resolve; // draw() then draws nothing, as without a script
+      document.head.appendChild(script);
+    });
+  }
+
+  /* Runs fn in a task of its own: the chart is drawn in one task, plotly.js is run in another,
+     so that neither keeps the page from answering a tap for their sum. */
+  function nextTask(fn) {
+    return new Promise(function (resolve) {
+      window.setTimeout(function () {
+        resolve(fn());
+      }, 0);
+    });
+  }
+
   function start() {
-    /* Plotly measures text when it draws: wait for the chart's faces, or labels are placed for
-       another font. Only those (document.fonts.ready would also wait for every other font the
-       page uses), and at most FONT_WAIT_MS: a font that does not come is no reason to show no
-       chart. */
-    if (!document.fonts || !document.fonts.load || !window.Promise) {
-      draw();
+    if (!window.Promise) {
       return;
     }
-    var done = false;
-    function once() {
-      if (!done) {
-        done = true;
-        draw();
-      }
-    }
-    window.setTimeout(once, FONT_WAIT_MS);
-    Promise.all(
-      chartFonts().map(function (face) {
-        return document.fonts.load(face[0], face[1]);
+    var fonts = chartFontsLoaded();
+    painted()
+      .then(plotlyLoaded)
+      .then(function () {
+        return fonts;
       })
-    ).then(once, once);
+      .then(function () {
+        return nextTask(draw);
+      });
   }
 
   if (document.readyState === "loading") {
