@@ -15,6 +15,7 @@ from django.urls import translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import calendars
 from .formatting import format_number, format_year
 from .text import LANGUAGES, current_lang
 
@@ -240,11 +241,12 @@ def embed_height(height, data):
 def embed_code(data, absolute, height):
     """The <iframe> code that embeds the chart page in another site: plain text to copy (a
     template escapes it once more to show it), its attributes escaped; then the script that
-    keeps the frame as tall as the embed view (``resize_script``)."""
+    keeps the frame as tall as the embed view (``resize_script``). The reader's calendar choice goes
+    with the address: the code is text in a textarea, which ``calendars.carry_in_links`` leaves alone."""
     code = '<iframe src="{}" title="{}" width="100%" height="{}" style="border: 0; max-width: 100%;" loading="lazy">'
     frame = (
         code.format(
-            _attribute(absolute(embed_path(data["url"]))),
+            _attribute(absolute(calendars.with_choice(embed_path(data["url"])))),
             _attribute(f"{title_of(data)} · {_('SMEdash')}"),
             embed_height(height, data),
         )

@@ -567,6 +567,16 @@ def test_the_embed_action_gives_iframe_code_for_the_embed_view(client, seeded, l
     assert "&lt;iframe src=&quot;http://testserver/" in html  # the code as text, escaped once
 
 
+@pytest.mark.parametrize(("page", "choice"), [("/en/areas/JPN/", "solar_hijri"), ("/fa/areas/JPN/", "gregorian")])
+def test_the_embed_code_keeps_the_readers_calendar(client, seeded, page, choice):
+    # The code is text in a textarea: the links' carrying of the choice does not reach it.
+    response = get(client, f"{page}?calendar={choice}")
+    src = unescape(re.search(r'<iframe src="([^"]+)"', response.context["embed_code"]).group(1))
+    assert src.endswith(f"/embed/?calendar={choice}"), src
+    framed = get(client, path_of(src)).content.decode()
+    assert ("1357" in framed or "۱۳۵۷" in framed) == (choice == "solar_hijri")  # Japan, 1978
+
+
 @pytest.mark.parametrize("page", ["/compare/firm_share/?areas=IR-02", "/areas/IRN/"])
 def test_the_iframe_is_as_tall_as_the_chart_and_its_notes(client, seeded, page):
     response = get(client, f"/en{page}")
