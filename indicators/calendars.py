@@ -59,12 +59,14 @@ def current():
     return explicit() or default()
 
 
-def shows_solar_hijri():
-    return current() in (BOTH, SOLAR_HIJRI)
+def shows_solar_hijri(choice=None):
+    """Whether the active calendar (or ``choice``, read once by a caller with many years to show)
+    shows Solar Hijri years."""
+    return (choice or current()) in (BOTH, SOLAR_HIJRI)
 
 
-def shows_gregorian():
-    return current() in (BOTH, GREGORIAN)
+def shows_gregorian(choice=None):
+    return (choice or current()) in (BOTH, GREGORIAN)
 
 
 def activate(choice):
@@ -132,12 +134,13 @@ def solar_hijri_year(gregorian, written="", written_calendar=GREGORIAN):
     return solar_hijri_of(gregorian)
 
 
-def years_shown(gregorian, solar_hijri):
-    """The (calendar, year) pairs the active calendar shows for one year."""
+def years_shown(gregorian, solar_hijri, choice=None):
+    """The (calendar, year) pairs the active calendar (or ``choice``) shows for one year."""
+    choice = choice or current()
     shown = set()
-    if shows_solar_hijri():
+    if shows_solar_hijri(choice):
         shown.add((SOLAR_HIJRI, solar_hijri))
-    if shows_gregorian():
+    if shows_gregorian(choice):
         shown.add((GREGORIAN, gregorian))
     return shown
 

@@ -47,13 +47,14 @@ def _own_flags(f):
     return flags
 
 
-def flag_figures(figures, group_key=lambda f: f["area"]["code"], relative=True):
+def flag_figures(figures, group_key=lambda f: f["area"]["code"], relative=True, years_compared=True):
     """Set each figure's ``flags`` relative to the others shown with it (in place).
 
     ``group_key`` says which figures belong to one bar group (one area on the comparison, one
     indicator on an area profile): several figures in a group are labelled apart. With
     ``relative=False`` (a list that compares nothing, such as a source's page) only the flags
-    that belong to the figure itself are set.
+    that belong to the figure itself are set. With ``years_compared=False`` (a trend, whose years
+    differ by design) no figure is flagged for being of another year than the others.
     """
     charted = [f for f in figures if f["charted"]]
     years = {f["year"] for f in charted if f["year"] is not None}
@@ -61,11 +62,12 @@ def flag_figures(figures, group_key=lambda f: f["area"]["code"], relative=True):
     dominant_scope = _dominant(scopes, list(Observation.Scope.values)) if scopes else None
     definitions = {f["definition"] for f in charted}
     group_sizes = Counter(group_key(f) for f in charted)
+    details = {}  # a flag's detail, translated once per call rather than once per figure
     for f in figures:
         flags = _own_flags(f)
         # An unclear figure is not shown beside the others: only its own flags apply.
         if relative and f["charted"]:
-            if f["year"] is not None and len(years) > 1:
+            if years_compared and f["year"] is not None and len(years) > 1:
                 flags.append("year_differs")
             if len(set(scopes)) > 1 and f["scope"] != dominant_scope:
                 flags.append("scope_differs")
@@ -75,8 +77,13 @@ def flag_figures(figures, group_key=lambda f: f["area"]["code"], relative=True):
                 flags.append("several")
         f["flags"] = flags
         f["flag_symbols"] = "".join(FLAGS[code][0] for code in flags)
-        f["flag_details"] = [{"code": c, "symbol": FLAGS[c][0], "label": str(FLAGS[c][1])} for c in flags]
+        f["flag_details"] = [details.get(c) or details.setdefault(c, _flag_detail(c)) for c in flags]
     return figures
+
+
+def _flag_detail(code):
+    """A flag as a figure lists it. Shared between the figures of one call: read it, never change it."""
+    return {"code": code, "symbol": FLAGS[code][0], "label": str(FLAGS[code][1])}
 
 
 def flag_legend(figures):

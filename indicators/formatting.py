@@ -51,14 +51,15 @@ def format_number(value, grouping=True, lang=None):
     return local_digits(text, lang)
 
 
-def format_year(year, solar_hijri=None):
+def format_year(year, solar_hijri=None, choice=None):
     """A year in the reader's calendar (``calendars.current()``), without thousands separator:
     Gregorian 1974 -> '1974', '۱۳۵۳', or '۱۳۵۳ (۱۹۷۴)' (Solar Hijri first, the Gregorian year in
     brackets). ``solar_hijri`` is the Solar Hijri year a source wrote (``calendars.solar_hijri_year``);
-    without it, the one that begins in ``year``. None -> 'year not stated'."""
+    without it, the one that begins in ``year``. ``choice``: the calendar, when the caller has
+    read it already (a page of many years reads it once). None -> 'year not stated'."""
     if year is None:
         return _("year not stated")
-    shown = calendars.current()
+    shown = choice or calendars.current()
     if shown == calendars.GREGORIAN:
         return local_digits(str(year))
     sh_text = local_digits(str(solar_hijri if solar_hijri is not None else calendars.solar_hijri_of(year)))

@@ -112,7 +112,7 @@ def figure_dicts(rows):
     and sources, the labels of their qualifiers, scopes and years) is presented once, so a page of
     hundreds of figures costs little more per figure than its own numbers. The area and indicator
     dicts are shared between figures: read them, never change them."""
-    shared, lang = {}, current_lang()
+    shared, lang, calendar = {}, current_lang(), calendars.current()
 
     def once(key, make, *args):
         value = shared.get(key)
@@ -120,10 +120,10 @@ def figure_dicts(rows):
             value = shared[key] = make(*args)
         return value
 
-    return [_figure_dict(row, once, lang) for row in rows]
+    return [_figure_dict(row, once, lang, calendar) for row in rows]
 
 
-def _figure_dict(row, once, lang):
+def _figure_dict(row, once, lang, calendar):
     source = once(("source", row.source.identifier), source_dict, row.source)
     indicator = row.indicator
     return {
@@ -136,7 +136,7 @@ def _figure_dict(row, once, lang):
         "value_display": format_figure(row.value, indicator.unit, row.qualifier, lang),
         "qualifier": row.qualifier,
         "qualifier_label": once(("qualifier", row.qualifier), _label, Observation.Qualifier, row.qualifier),
-        **once(("year", row.year, row.year_as_written, row.year_calendar), year_fields, row),
+        **once(("year", row.year, row.year_as_written, row.year_calendar), year_fields, row, calendar),
         "is_period": once(("period", row.year, row.year_as_written), is_period, row),
         "scope": row.scope,
         "scope_label": once(("scope", row.scope), _label, Observation.Scope, row.scope),
@@ -174,19 +174,21 @@ def _label(choices, value):
     return str(choices(value).label)
 
 
-def year_fields(row):
+def year_fields(row, calendar=None):
     """A figure's year as the reader's calendar shows it (``calendars``), and as the source wrote it.
 
     ``year_solar_hijri`` is filled when the calendar shows Solar Hijri years (None otherwise, and
     for no year); ``year_as_written_shown`` says whether the year as written must be shown beside
-    it: when it is not one of the years shown (a period, or a Gregorian year shown in Solar Hijri)."""
+    it: when it is not one of the years shown (a period, or a Gregorian year shown in Solar Hijri).
+    ``calendar``: the active calendar, when the caller has read it already."""
+    calendar = calendar or calendars.current()
     solar_hijri = calendars.solar_hijri_year(row.year, row.year_as_written, row.year_calendar)
     written = _written_year(row.year_as_written)
-    shown = calendars.years_shown(row.year, solar_hijri)
+    shown = calendars.years_shown(row.year, solar_hijri, calendar)
     return {
         "year": row.year,
-        "year_display": format_year(row.year, solar_hijri),
-        "year_solar_hijri": solar_hijri if calendars.shows_solar_hijri() else None,
+        "year_display": format_year(row.year, solar_hijri, calendar),
+        "year_solar_hijri": solar_hijri if calendars.shows_solar_hijri(calendar) else None,
         "year_as_written": row.year_as_written,
         "year_as_written_shown": bool(row.year_as_written) and (row.year_calendar, written) not in shown,
         "year_calendar": row.year_calendar,

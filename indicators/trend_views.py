@@ -11,7 +11,7 @@ from .api import expensive_rate
 from .cache import cached_response
 from .chart_trend import trend_figure
 from .params import QueryError, TrendFilterForm, TrendParams
-from .trends import trend_page
+from .trends import trend_choices, trend_page
 from .views import _chart_page, _csv, _embed, _json_twin, _page, _png, frameable, to_indicators_page
 
 
@@ -34,7 +34,9 @@ def trend_index(request):
 def trend(request, code):
     data, errors = _trend(request, code)
     params = TrendParams(areas=tuple(data["params"]["areas"]), scope=data["params"]["scope"])
-    form = TrendFilterForm(data["indicator"]["code"], params, data["choices"])
+    indicator = data["indicator"]["code"]
+    choices = _page("trend-choices", (indicator,), lambda: trend_choices(indicator))
+    form = TrendFilterForm(indicator, params, choices)
     context = {"form": form, "quote_figures": data["figures"] + data["undated"] + data["not_charted"]}
     return _chart_page(request, "indicators/trend.html", data, errors, trend_figure, code, context)
 

@@ -10,11 +10,12 @@ of each area, chosen in the database), figures are shaped by ``presenters`` and 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from . import calendars
 from .comparison import _indicator_and_areas
-from .flags import FLAGS, distinguish, flag_figures, flag_legend
+from .flags import distinguish, flag_figures, flag_legend
 from .formatting import format_number, format_year
 from .models import Observation
-from .params import SCOPE_ALL, YEAR_ALL, CompareParams
+from .params import SCOPE_ALL, YEAR_ALL, CompareParams, TrendParams
 from .presenters import (
     GROUP_LABELS,
     GROUP_ORDER,
@@ -98,7 +99,6 @@ def trend_page(indicator_code, params):
         "flag_legend": flag_legend(listed),
         "more": more,
         "notices": _notices(series, undated, missing, more, all_areas),
-        "choices": _choices(all_areas, available),
         "compare_url": url("compare", indicator.code, query=_compare_query(params)),
         **export_links("trend", indicator.code, query=query),
         "last_changed": last_changed(listed),
@@ -152,12 +152,7 @@ def _figures(indicator, params, page_areas):
 def _flag(figures):
     """Flags as on the comparison, but for one area's figures of one year (told apart as
     several), and without "from different years": on a trend, years differ by design."""
-    flag_figures(figures, group_key=lambda f: (f["area"]["code"], f["year"]))
-    for f in figures:
-        if "year_differs" in f["flags"]:
-            f["flags"] = [code for code in f["flags"] if code != "year_differs"]
-            f["flag_symbols"] = "".join(FLAGS[code][0] for code in f["flags"])
-            f["flag_details"] = [d for d in f["flag_details"] if d["code"] != "year_differs"]
+    flag_figures(figures, group_key=lambda f: (f["area"]["code"], f["year"]), years_compared=False)
     # Labels: the area's name and what each figure counts, and what tells apart an area's
     # several figures of one year (or its several undated ones).
     groups = {}
@@ -193,7 +188,11 @@ def _year_rows(series):
     for index, s in enumerate(series):
         for f in s["figures"]:
             by_year.setdefault(f["year"], [[] for _s in series])[index].append(f)
-    return [{"year": year, "year_display": format_year(year), "cells": by_year[year]} for year in sorted(by_year)]
+    calendar = calendars.current()
+    return [
+        {"year": year, "year_display": format_year(year, choice=calendar), "cells": by_year[year]}
+        for year in sorted(by_year)
+    ]
 
 
 def _notices(series, undated, missing, more, all_areas):
@@ -225,6 +224,16 @@ def _notices(series, undated, missing, more, all_areas):
             }
         )
     return notices
+
+
+def trend_choices(indicator_code):
+    """What the trend page's form offers: the same for every query of the indicator, and wanted by
+    the HTML page alone (the twin, CSV and PNG do without), so kept apart from the page's data.
+    Raises NotFound for an unknown indicator."""
+    indicator, all_areas = _indicator_and_areas(indicator_code, TrendParams())
+    areas_by_id = {area.id: area for area in all_areas.values()}
+    available = {areas_by_id[cell.area_id].code for cell in coverage(indicator_id=indicator.id)}
+    return _choices(all_areas, available)
 
 
 def _choices(all_areas, available):

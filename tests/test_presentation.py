@@ -80,6 +80,18 @@ def test_own_flags_do_not_depend_on_the_others():
     assert shown[2]["flags"] == ["unclear"]
 
 
+def test_a_trend_compares_scopes_but_not_years():
+    shown = flag_figures(
+        figures(row(1, year=2000), row(2, year=2001, scope="industry"), row(3, year=2002)),
+        group_key=lambda f: (f["area"]["code"], f["year"]),  # one area's line: a point a year
+        years_compared=False,
+    )
+    assert [f["flags"] for f in shown] == [[], ["scope_differs"], []]
+    assert shown[1]["flag_details"] == [
+        {"code": "scope_differs", "symbol": "§", "label": "scope differs from most figures shown"}
+    ]
+
+
 def test_a_list_that_compares_nothing_gets_only_own_flags():
     shown = flag_figures(figures(row(1, year=2000), row(2, "JPN", year=2001)), relative=False)
     assert [f["flags"] for f in shown] == [[], []]
