@@ -11,7 +11,7 @@ from .api import expensive_rate
 from .cache import cached_response
 from .chart_trend import trend_figure
 from .params import QueryError, TrendFilterForm, TrendParams
-from .trends import trend_choices, trend_page
+from .trends import trend_choices, trend_page, year_rows
 from .views import _chart_page, _csv, _embed, _json_twin, _page, _png, frameable, to_indicators_page
 
 
@@ -37,7 +37,11 @@ def trend(request, code):
     indicator = data["indicator"]["code"]
     choices = _page("trend-choices", (indicator,), lambda: trend_choices(indicator))
     form = TrendFilterForm(indicator, params, choices)
-    context = {"form": form, "quote_figures": data["figures"] + data["undated"] + data["not_charted"]}
+    context = {
+        "form": form,
+        "quote_figures": data["figures"] + data["undated"] + data["not_charted"],
+        "year_rows": [] if data["listed_in_full"] else year_rows(data["series"]),
+    }
     return _chart_page(request, "indicators/trend.html", data, errors, trend_figure, code, context)
 
 

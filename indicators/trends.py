@@ -93,7 +93,6 @@ def trend_page(indicator_code, params):
         "undated": undated,
         "not_charted": not_charted,
         "listed_in_full": listed_in_full,
-        "year_rows": [] if listed_in_full else _year_rows(series),
         "pagination": pagination,
         "sources": sources_of(listed),
         "flag_legend": flag_legend(listed),
@@ -181,9 +180,11 @@ def _series(page_areas, drawn):
     return series
 
 
-def _year_rows(series):
+def year_rows(series):
     """The drawn figures as a table of years by areas, oldest year first: ``{year, year_display,
-    cells}``, a cell per series (the area's figures of that year, usually one, maybe none)."""
+    cells}``, a cell per series (the area's figures of that year, usually one, maybe none). For
+    the HTML page alone, when it does not list each figure (``listed_in_full``): the twin, CSV and
+    PNG do without, so it is not part of the page's data."""
     by_year = {}
     for index, s in enumerate(series):
         for f in s["figures"]:
