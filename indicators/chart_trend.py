@@ -181,19 +181,25 @@ def _unit(data):
     return indicator["unit"], indicator["unit_label"]
 
 
-def _year_axis(data, plot_width, narrow=False):
+def _year_axis(data, plot_width, narrow=False, edge_room=SIDE_MARGINS // 2):
     """Years left to right, ticked every 1, 2, 5, 10… years so that their labels (the reader's
-    years, ``formatting.format_year``) never touch."""
+    years, ``formatting.format_year``) never touch, and never at a year so near an end of the
+    axis that half its label would pass the chart's edge (``edge_room``: the narrower side
+    margin, in px): plotly.js hides such a label, leaving a phone's axis with one year."""
     years = [f["year"] for f in data["figures"]]
     first, last = (min(years), max(years)) if years else (0, 1)
     longest = max(len(format_year(first)), len(format_year(last)))
     room = longest * CHAR_WIDTH + 18
-    fits = max(2, int(plot_width // room))
-    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (last - first) // s + 1 <= fits), 100)
-    ticks = [y for y in range(first, last + 1) if y % step == 0]
-    if len(ticks) < 2:  # no round year, or one: the first and the last (two labels always fit)
-        ticks = sorted({first, last})
     pad = max(0.6, (last - first) * 0.03)
+    per_year = plot_width / (last - first + 2 * pad)  # px
+    inset = max(0.0, (longest * CHAR_WIDTH / 2 - edge_room) / per_year) - pad  # years in from first/last
+    low, high = math.ceil(first + max(0.0, inset)), math.floor(last - max(0.0, inset))
+    steps = [s for s in (1, 2, 5, 10, 20, 25, 50, 100) if s * per_year >= room]
+    ticks = next(
+        (found for s in steps if len(found := [y for y in range(low, high + 1) if y % s == 0]) >= 2),
+        # No two round years fit: the first and the last that may carry a label, if both fit.
+        sorted({low, high}) if (high - low) * per_year >= room else [round((first + last) / 2)],
+    )
     return {
         "type": "linear",
         "range": [first - pad, last + pad],
@@ -303,7 +309,7 @@ def _narrow_figure(data, hovers):
         "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
         "separators": "\u066b\u066c" if rtl else ".,",
         "margin": {start: NARROW_SIDE, end: NARROW_END, "t": top, "b": bottom, "pad": 2},
-        "xaxis": _year_axis(data, NARROW_WIDTH - NARROW_SIDE - NARROW_END, narrow=True),
+        "xaxis": _year_axis(data, NARROW_WIDTH - NARROW_SIDE - NARROW_END, narrow=True, edge_room=NARROW_END),
         "yaxis": value_axis,
         "dragmode": False,
         "showlegend": True,

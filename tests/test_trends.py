@@ -405,3 +405,31 @@ def test_an_unknown_indicator_is_a_404_in_the_pages_language(client, seeded):
 def test_the_form_sends_the_indicator_on_to_its_trend(client, seeded):
     response = client.get("/en/trends/?indicator=sme_count&areas=IRN&scope=all")
     assert response.status_code == 302 and response["Location"] == "/en/trends/sme_count/?areas=IRN&scope=all"
+
+
+# --- the time axis ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "fa"])
+@pytest.mark.parametrize(("first", "last"), [(1965, 2024), (1974, 1996), (2013, 2013), (1998, 2001)])
+def test_every_year_label_fits_inside_the_chart_on_a_phone_and_a_desktop(lang, first, last):
+    # plotly.js hides a tick label that would pass the chart's edge: a phone's axis of sixty
+    # years once showed a single year. Every label must fit, and at least two when two can.
+    from django.utils import translation
+
+    from indicators.chart_narrow import NARROW_WIDTH
+    from indicators.chart_style import CHAR_WIDTH, SIDE_MARGINS
+    from indicators.chart_trend import NARROW_END, NARROW_SIDE, _year_axis
+
+    data = {"figures": [{"year": year} for year in range(first, last + 1)]}
+    with translation.override(lang):
+        for plot_width, edge_room in ((NARROW_WIDTH - NARROW_SIDE - NARROW_END, NARROW_END), (860, SIDE_MARGINS // 2)):
+            axis = _year_axis(data, plot_width, edge_room=edge_room)
+            low, high = axis["range"]
+            per_year = plot_width / (high - low)
+            for tick, text in zip(axis["tickvals"], axis["ticktext"], strict=True):
+                half = len(text.strip("\u2066\u2067\u2069")) * CHAR_WIDTH / 2
+                assert (tick - low) * per_year + edge_room >= half and (high - tick) * per_year + edge_room >= half
+            assert len(axis["tickvals"]) >= (2 if last - first >= 10 else 1)
+            gaps = [(b - a) * per_year for a, b in zip(axis["tickvals"], axis["tickvals"][1:], strict=False)]
+            assert all(gap >= half * 2 for gap in gaps)  # labels never touch
