@@ -264,6 +264,15 @@ def lighthouse(url, out_dir, keep=None):
     return score, audits["largest-contentful-paint"]["numericValue"], audits["total-blocking-time"]["numericValue"]
 
 
+def lighthouse_twice(url, out_dir, keep=None):
+    """``lighthouse``, run again once when it fails: Lighthouse's own Chromium launch now and then
+    exits with an error on a busy machine, which says nothing about the page."""
+    try:
+        return lighthouse(url, out_dir, keep)
+    except subprocess.CalledProcessError:
+        return lighthouse(url, out_dir, keep)
+
+
 def prepare_database(env):
     for command in (["migrate", "--no-input", "-v0"], ["load_seed"]):
         subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -347,7 +356,13 @@ def main():
                 print("| page | lang | score | LCP (ms) | TBT (ms) |\n| --- | --- | ---: | ---: | ---: |")
                 for (name, lang), (page_url, _) in pairs.items():
                     keep = args.lighthouse_reports and Path(args.lighthouse_reports) / f"{name}-{lang}.json"
-                    score, lcp, tbt = lighthouse(page_url, tmp, keep)
+                    try:
+                        score, lcp, tbt = lighthouse_twice(page_url, tmp, keep)
+                    except subprocess.CalledProcessError as error:
+                        reason = (error.stderr or b"").decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+                        print(f"| {name} | {lang} | failed | | | ({reason[0][:120]})")
+                        missed.append(f"{name} ({lang}): Lighthouse failed twice")
+                        continue
                     print(f"| {name} | {lang} | {score} | {lcp:.0f} | {tbt:.0f} |")
                     if score < TARGET_LIGHTHOUSE:
                         missed.append(f"{name} ({lang}): Lighthouse {score}")

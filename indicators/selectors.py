@@ -130,26 +130,6 @@ def source_row(source, full=False):
     )
 
 
-def figure_row(obs):
-    return FigureRow(
-        obs.pk,
-        area_row(obs.area),
-        indicator_row(obs.indicator),
-        source_row(obs.source),
-        obs.value,
-        obs.qualifier,
-        obs.year,
-        obs.year_as_written,
-        obs.year_calendar,
-        obs.scope,
-        str(obs.definition or ""),
-        str(obs.note or ""),
-        obs.quote,
-        obs.updated_at.date(),
-        str(obs.measured_as or ""),
-    )
-
-
 # A figure's own columns, then its translated texts (in the active language, else English, as
 # modeltranslation's fallback gives them).
 _FIGURE_COLUMNS = ("pk", "area_id", "indicator_id", "source_id", "value", "qualifier", "year", "year_as_written")

@@ -17,7 +17,7 @@ from countries.models import Area
 from indicators import comparison, pages
 from indicators.models import Coverage, Indicator, Observation, Source
 from indicators.presenters import figure_dict
-from indicators.selectors import SOURCE_ORDER, figure_row
+from indicators.selectors import SOURCE_ORDER, figures_by_ids
 
 PUBLISHED = Observation.Status.PUBLISHED
 
@@ -317,7 +317,7 @@ def test_a_source_lists_its_figures_a_page_at_a_time_and_a_quote_link_finds_its_
     # Every figure's "quote" link opens the page its quote is on.
     last = Observation.objects.published().filter(source=big).order_by(*SOURCE_ORDER).last()
     with translation.override("en"):
-        figure = figure_dict(figure_row(last))
+        figure = figure_dict(figures_by_ids([last.pk])[0])
     assert figure["source"]["quote_url"] == f"{url}?figure={last.pk}#q-{last.pk}"
     assert f'<li id="q-{last.pk}">' in client.get(f"{url}?figure={last.pk}").content.decode()
     assert f'<li id="q-{last.pk}">' not in first
