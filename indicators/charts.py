@@ -277,6 +277,7 @@ def _flag_labels(data):
 def _bar_trace(figures, name, color, flag_labels, width, horizontal=False):
     anchors = [f["anchor"] for f in figures]
     values = [f["value"] for f in figures]
+    texts = hover_texts()
     return go.Bar(
         x=values if horizontal else anchors,
         y=anchors if horizontal else values,
@@ -290,7 +291,7 @@ def _bar_trace(figures, name, color, flag_labels, width, horizontal=False):
         constraintext="none",
         cliponaxis=False,
         textfont={"size": 12, "color": TEXT_COLOR},
-        hovertext=[_hover_text(f, flag_labels, f["label"], texts) for texts in [hover_texts()] for f in figures],
+        hovertext=[_hover_text(f, flag_labels, f["label"], texts) for f in figures],
         hoverinfo="text",
         # Where a click on the bar leads: the figure's source and quote on the same page.
         customdata=[f"#{f['anchor']}" for f in figures],
