@@ -43,6 +43,29 @@ def quick_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def static_files_indexed_once():
+    """WhiteNoise indexes STATIC_ROOT each time its middleware is built: once per worker in
+    production, but Django's test client builds the middleware afresh for every test. After
+    `make static` (CI runs it before the tests) that is some 800 files, about 0.3 s a test: minutes
+    of a suite's time. The suite indexes each directory once per process, with the same settings."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.update_files_dictionary
+    indexed = {}
+
+    def update_files_dictionary(self, root, prefix):
+        key = (root, prefix, self.max_age, self.autorefresh)
+        if key not in indexed:
+            before = set(self.files)
+            original(self, root, prefix)
+            indexed[key] = {url: self.files[url] for url in self.files.keys() - before}
+        self.files.update(indexed[key])
+
+    with mock.patch.object(WhiteNoiseMiddleware, "update_files_dictionary", update_files_dictionary):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def starts_in_english():
     """Each test starts in the default language: a request to /fa/ or /ar/ leaves its language
