@@ -109,8 +109,8 @@ def hover_texts():
     }
 
 
-def _hover_text(figure, flag_labels, first_line, texts=None):
-    texts = texts or hover_texts()
+def _hover_text(figure, flag_labels, first_line, texts):
+    """One point's hover, from ``texts`` (``hover_texts()``, asked for once a chart)."""
     lines = [bold(first_line)]
     body = [figure["value_display"]]
     year = figure["year_display"]
