@@ -3,12 +3,13 @@
 Without Chromium the whole browser suite is skipped with the reason shown by `pytest -ra`;
 in CI (CI=true) a missing browser is a failure instead, so CI cannot pass by skipping.
 
-One browser is shared by the whole session; every test gets fresh browser contexts (no
-cookies, no cache) that record console errors, failed requests, requests to other hosts and
-dialogs in `page.problems`. With SMEDASH_SCREENSHOTS=1 (`make screenshots`), screenshots go to
+One browser is shared by the whole session; every test gets tabs as fresh as a new context (no
+cookies, storage or cache: TabPool) that record console errors, failed requests, requests to
+other hosts and dialogs in `page.problems`. With SMEDASH_SCREENSHOTS=1 (`make screenshots`), screenshots go to
 artifacts/screenshots/ (git-ignored).
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -93,34 +94,100 @@ def _record_problems(page, own_host):
         if response.status >= 400:
             problems.append(f"HTTP {response.status}: {response.url}")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed request: {request.url} {request.failure}"))
-    page.on("request", on_request)
-    page.on("response", on_response)
-    page.on("dialog", on_dialog)
-    return problems
+    handlers = {
+        "console": on_console,
+        "pageerror": lambda error: problems.append(f"page error: {error}"),
+        "requestfailed": lambda request: problems.append(f"failed request: {request.url} {request.failure}"),
+        "request": on_request,
+        "response": on_response,
+        "dialog": on_dialog,
+    }
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    return problems, handlers
+
+
+class TabPool:
+    """Tabs kept open between the tests of one process, one set per set of context options.
+
+    Opening a tab starts a renderer process and costs Chromium about 0.7 s of CPU, as much as
+    loading a chart page in it; the browser tests open hundreds. A tab given back is made as good
+    as new (see ``_reset``) and lent to the next test that asks for the same options. A test that
+    changes a tab in a way that cannot be undone (an init script, its own event handlers) asks
+    for ``open_page(fresh=True)``: that tab is closed after the test, as before."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.idle = {}  # options key -> [page]
+
+    def take(self, options):
+        key = json.dumps(options, sort_keys=True)
+        idle = self.idle.get(key)
+        if idle:
+            return idle.pop()
+        return self.browser.new_context(**options).new_page()
+
+    def give_back(self, page, options, origin):
+        if page.is_closed() or not self._reset(page, options, origin):
+            page.context.close()
+            return
+        self.idle.setdefault(json.dumps(options, sort_keys=True), []).append(page)
+
+    @staticmethod
+    def _reset(page, options, origin):
+        """What a fresh context would be: no other tab, no cookies, storage or HTTP cache, the
+        context's own viewport and media, no routes; the tab on about:blank."""
+        context = page.context
+        try:
+            for other in context.pages:
+                if other != page:
+                    other.close()
+            page.unroute_all(behavior="ignoreErrors")
+            page.goto("about:blank")
+            session = context.new_cdp_session(page)
+            try:
+                session.send("Network.clearBrowserCache")
+                session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+            finally:
+                session.detach()
+            context.clear_cookies()
+            page.set_viewport_size(options["viewport"])
+            page.emulate_media(media="null", color_scheme=options.get("color_scheme", "null"))
+            page.set_default_timeout(TIMEOUT_MS)
+        except Exception:  # a tab in a bad state is not worth keeping: the next test gets a new one
+            return False
+        return True
+
+
+@pytest.fixture(scope="session")
+def tab_pool(chromium_browser):
+    return TabPool(chromium_browser)
 
 
 @pytest.fixture
-def open_page(chromium_browser, site):
-    """open_page(**context_options) -> a tab in a fresh context (its own cookies and cache)."""
+def open_page(tab_pool, site):
+    """open_page(fresh=False, **context_options) -> a tab as in a fresh context: its own cookies,
+    storage and cache (TabPool). fresh=True gives a new context, closed after the test."""
     own_host = urlparse(site.url).netloc
-    contexts = []
+    lent = []
 
-    def open_(**context_options):
+    def open_(fresh=False, **context_options):
         options = {"viewport": VIEWPORT, "accept_downloads": True, **context_options}
-        context = chromium_browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
+        page = tab_pool.browser.new_context(**options).new_page() if fresh else tab_pool.take(options)
         page.set_default_timeout(TIMEOUT_MS)
-        page.problems = _record_problems(page, own_host)
+        page.problems, handlers = _record_problems(page, own_host)
         page.base_url = site.url
+        lent.append((page, options, handlers, fresh))
         return page
 
     yield open_
-    for context in contexts:
-        context.close()
+    for page, options, handlers, fresh in lent:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+        if fresh:
+            page.context.close()
+        else:
+            tab_pool.give_back(page, options, site.url)
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ def assert_refused(page, messages):
 
 @pytest.mark.parametrize(("lang", "view"), [("en", "compare"), ("ar", "compare"), ("fa", "compare"), ("fa", "area")])
 def test_another_site_can_frame_the_embed_view_but_not_the_page(open_page, another_site, lang, view):
-    page = open_page()
+    page = open_page(fresh=True)  # open_another_site adds a handler of its own
     figures = charted_figures(fetch_json(page, url(page, lang, VIEWS[view][1])))
     address, messages = open_another_site(page, another_site, lang, view, iframe(embed_address(page, lang, view)))
 
@@ -163,7 +163,7 @@ def test_the_embed_actions_code_pasted_into_another_site_shows_the_chart(open_pa
     assert code.startswith(f'<iframe src="{page.base_url}/{lang}/compare/firm_share/embed/?areas=')
     assert_no_problems(page)
 
-    host = open_page()
+    host = open_page(fresh=True)  # open_another_site adds a handler of its own
     _address, messages = open_another_site(
         host, another_site, lang, "pasted", code.replace("<iframe ", '<iframe name="embed" ', 1)
     )

@@ -32,7 +32,8 @@ PLOTLY = re.compile(r"/static/vendor/plotly/plotly-smedash(\.[0-9a-f]+)?\.min\.j
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("path", CHART_PAGES)
-def test_plotly_runs_after_the_first_paint_and_is_fetched_once(page, lang, path):
+def test_plotly_runs_after_the_first_paint_and_is_fetched_once(open_page, lang, path):
+    page = open_page(fresh=True)  # an init script and a handler of its own
     page.add_init_script(WATCH_PLOTLY)
     fetched = []
     page.on("request", lambda request: fetched.append(request.url) if PLOTLY.search(request.url) else None)

@@ -154,7 +154,7 @@ def test_the_cite_boxes_copy_apa_and_bibtex(open_page, lang):
 
 
 def test_without_a_clipboard_the_citation_is_selected_to_copy_by_hand(open_page):
-    page = open_page()  # no clipboard permission: writeText is refused
+    page = open_page(fresh=True)  # no clipboard permission, and an init script taking the clipboard away
     page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     page.goto(url(page, "fa", COMPARE))
     wait_for_chart(page)
