@@ -62,16 +62,18 @@ migrate: install
 seed: migrate
 	$(MANAGE) load_seed
 
-# Three test processes on two cores: the browser and PNG tests spend much of their time waiting
-# for Chromium, so a third keeps both cores busy. TEST_WORKERS=0 runs everything in one process.
+# Three test processes on two cores: each waits on its Chromium and its live server in turn, so a
+# third keeps both cores busy. worksteal: a process that runs out of tests takes half of the longest
+# queue, so the browser tests (collected first, in one block) do not end up on one process.
+# TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 3
 test: install assets messages
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The browser tests again, keeping screenshots of every page they check (artifacts/screenshots/)
 # for people to look at; the plain suite skips them, they cost more than the checks.
 screenshots: install assets messages
-	SMEDASH_SCREENSHOTS=1 $(BIN)/pytest -n $(TEST_WORKERS) tests/browser
+	SMEDASH_SCREENSHOTS=1 $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal tests/browser
 
 lint: install
 	$(BIN)/ruff check .
