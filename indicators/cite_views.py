@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from . import citations
+from .export_views import _plain, content_disposition
 from .pages import source_page
 from .params import QueryError, SourcePageForm, read
 from .presenters import file_stem
 from .trend_views import _trend
-from .views import _area, _compare, _page, _plain, absolute, content_disposition
+from .views import _area, _compare, _page, absolute
 
 
 @require_safe

@@ -10,9 +10,10 @@ from django_ratelimit.decorators import ratelimit
 from .api import expensive_rate
 from .cache import cached_response
 from .chart_trend import trend_figure
+from .export_views import _csv, _json_twin, _png
 from .params import QueryError, TrendFilterForm, TrendParams
 from .trends import trend_choices, trend_page, year_rows
-from .views import _chart_page, _csv, _embed, _json_twin, _page, _png, frameable, to_indicators_page
+from .views import _chart_page, _embed, _page, frameable, to_indicators_page
 
 
 def _trend(request, code):

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from . import cite_views, trend_views, views
+from . import cite_views, export_views, trend_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("compare/", views.compare_index, name="compare_index"),
     path("compare/<slug:code>/", views.compare, name="compare"),
-    path("compare/<slug:code>/data.json", views.compare_json, name="compare_json"),
-    path("compare/<slug:code>/data.csv", views.compare_csv, name="compare_csv"),
-    path("compare/<slug:code>/chart.png", views.compare_png, name="compare_png"),
-    path("compare/<slug:code>/chart.svg", views.compare_svg, name="compare_svg"),
-    path("compare/<slug:code>/chart.pdf", views.compare_pdf, name="compare_pdf"),
+    path("compare/<slug:code>/data.json", export_views.compare_json, name="compare_json"),
+    path("compare/<slug:code>/data.csv", export_views.compare_csv, name="compare_csv"),
+    path("compare/<slug:code>/chart.png", export_views.compare_png, name="compare_png"),
+    path("compare/<slug:code>/chart.svg", export_views.compare_svg, name="compare_svg"),
+    path("compare/<slug:code>/chart.pdf", export_views.compare_pdf, name="compare_pdf"),
     path("compare/<slug:code>/cite.ris", cite_views.compare_ris, name="compare_ris"),
     path("compare/<slug:code>/embed/", views.compare_embed, name="compare_embed"),
     path("trends/", trend_views.trend_index, name="trend_index"),
@@ -23,11 +23,11 @@ urlpatterns = [
     path("trends/<slug:code>/cite.ris", cite_views.trend_ris, name="trend_ris"),
     path("trends/<slug:code>/embed/", trend_views.trend_embed, name="trend_embed"),
     path("areas/<str:code>/", views.area, name="area"),
-    path("areas/<str:code>/data.json", views.area_json, name="area_json"),
-    path("areas/<str:code>/data.csv", views.area_csv, name="area_csv"),
-    path("areas/<str:code>/chart.png", views.area_png, name="area_png"),
-    path("areas/<str:code>/chart.svg", views.area_svg, name="area_svg"),
-    path("areas/<str:code>/chart.pdf", views.area_pdf, name="area_pdf"),
+    path("areas/<str:code>/data.json", export_views.area_json, name="area_json"),
+    path("areas/<str:code>/data.csv", export_views.area_csv, name="area_csv"),
+    path("areas/<str:code>/chart.png", export_views.area_png, name="area_png"),
+    path("areas/<str:code>/chart.svg", export_views.area_svg, name="area_svg"),
+    path("areas/<str:code>/chart.pdf", export_views.area_pdf, name="area_pdf"),
     path("areas/<str:code>/cite.ris", cite_views.area_ris, name="area_ris"),
     path("areas/<str:code>/embed/", views.area_embed, name="area_embed"),
     path("sources/", views.source_list, name="source_list"),
