@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .import_jobs import PREVIEW_LIMIT, done_message, inline_limits, start_job
 from .import_limits import ImportFileError, ImportLimits
-from .import_plan import UNCHANGED
+from .import_results import UNCHANGED
 from .import_uploads import AlreadyImported, BeingImported, UploadStore, with_upload_limit
 from .importing import apply_plan
 from .models import Observation

@@ -29,7 +29,8 @@ from django_tasks import task
 from .formatting import format_number
 from .import_files import read_table
 from .import_limits import ImportFileError, ImportLimits, too_many_raw_rows, too_many_rows
-from .import_plan import CHANGED, NEW, UNCHANGED, plan_import
+from .import_plan import plan_import
+from .import_results import CHANGED, NEW, UNCHANGED
 from .import_uploads import UploadStore
 from .importing import apply_plan
 from .models import ImportJob, Observation

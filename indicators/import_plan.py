@@ -7,11 +7,11 @@ row is validated in memory, so that large files are checked quickly. The rules (
 all or nothing, check columns) are in the docstring of ``indicators.importing``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,13 +20,14 @@ from countries.models import Area
 from .exports import EXPORT_COLUMNS, NAME_COLUMNS
 from .forms import has_percent_sign, percent_sign_error
 from .import_checks import ORIGINALS, TRANSLATED, check_fields, new_figure_like
+from .import_file_rules import check_measured_as, check_unique, column_of
 from .import_files import NUL, gc_paused
 from .import_limits import ImportFileError
+from .import_results import CHANGED, REJECTED, UNCHANGED, ImportPlan, RowPlan
 from .models import Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_number, parse_year
 from .text import FORMULA_PREFIXES, plain_decimal
 
-NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 REQUIRED_COLUMNS = ["area", "indicator", "value", "source", "quote"]
 KNOWN_COLUMNS = EXPORT_COLUMNS + NAME_COLUMNS + ["status"]
 EMPTY_TRANSLATIONS = [*TRANSLATED, *(f"{name}_{lang}" for name in TRANSLATED for lang in ("en", "ar", "fa"))]
@@ -56,46 +57,6 @@ NOT_A_NUMBER = gettext_lazy("“%(text)s” is not a number.")
 NOT_A_YEAR = gettext_lazy("“%(text)s” is not a year.")
 REQUIRED = gettext_lazy("This cell is required.")
 NUL_IN_CELL = gettext_lazy("The cell contains a NUL character (code 0): the file is damaged, or is not UTF-8 text.")
-
-
-@dataclass
-class Problem:
-    column: str
-    message: str
-
-
-@dataclass
-class RowPlan:
-    number: int
-    cells: dict
-    action: str = NEW
-    observation: Observation | None = None
-    changes: list = field(default_factory=list)  # (column, old, new)
-    changed_fields: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
-
-    def reject(self, column, message):
-        self.problems.append(Problem(column, str(message)))
-        self.action = REJECTED
-
-
-@dataclass
-class ImportPlan:
-    rows: list
-
-    def counts(self):
-        counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0, REJECTED: 0}
-        for row in self.rows:
-            counts[row.action] += 1
-        return counts
-
-    @property
-    def ok(self):
-        return not any(row.action == REJECTED for row in self.rows)
-
-    def problems(self):
-        """(row number, column, reason) for every problem, in file order."""
-        return [(row.number, p.column, p.message) for row in self.rows for p in row.problems]
 
 
 @dataclass
@@ -164,11 +125,6 @@ def match_key(obs):
     return (obs.source_id, obs.area_id, obs.indicator_id, obs.year_as_written, obs.quote)
 
 
-def unique_key(obs):
-    """The fields of the constraint observation_unique_figure."""
-    return (obs.area_id, obs.indicator_id, obs.source_id, obs.year_as_written, obs.scope, obs.value)
-
-
 def plan_import(header, rows, *, lang="en", publish=False):
     """Check every row and say what importing it would do; nothing is written."""
     check_header(header)
@@ -194,8 +150,8 @@ def _plan_rows(header, rows, lang, publish):
     plans = filled
     if not plans:
         raise ImportFileError(_("The file has no rows to import."))
-    _check_unique(plans, lookups, matched)
-    _check_measured_as(plans, lookups, matched)
+    check_unique(plans, lookups.existing.values(), matched)
+    check_measured_as(plans, lookups.existing.values(), matched)
     return ImportPlan(plans)
 
 
@@ -296,7 +252,7 @@ def _fill_figure(obs, row, columns, parsed, lang, publish):
 
 def _record_changes(row, obs, before):
     row.changed_fields = [name for name in before if before[name] != getattr(obs, name)]
-    row.changes = [(_column_of(name), _shown(before[name]), _shown(getattr(obs, name))) for name in row.changed_fields]
+    row.changes = [(column_of(name), _shown(before[name]), _shown(getattr(obs, name))) for name in row.changed_fields]
     row.action = CHANGED if row.changes else UNCHANGED
 
 
@@ -379,7 +335,7 @@ def _check_agreement(row, area, indicator, value):
 
 def _validate(row, obs):
     """The model's own rules: field formats, then clean() (shares, years, countries only; what a
-    figure counts is checked for the whole file at the end, ``_check_measured_as``)."""
+    figure counts is checked for the whole file at the end, ``import_file_rules.check_measured_as``)."""
     # The foreign keys were looked up above; modeltranslation's original columns must not be
     # validated, because doing so writes the active language's text into them. A column that
     # already has a problem is not checked again (an unreadable value would also be "missing").
@@ -390,65 +346,14 @@ def _validate(row, obs):
             check()
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                column = _column_of(name)
+                column = column_of(name)
                 if column not in already:
                     for message in messages:
                         row.reject(column, message)
 
 
-def _check_unique(plans, lookups, matched):
-    """The constraint observation_unique_figure, for the file and the database together."""
-    untouched = {unique_key(obs) for obs in lookups.existing.values() if obs.pk not in matched}
-    seen = {}
-    for row in plans:
-        if row.action == REJECTED:
-            continue
-        key = unique_key(row.observation)
-        if key in untouched:
-            row.reject("", _("This figure is already recorded: same area, indicator, source, year, scope and value."))
-        elif key in seen:
-            row.reject(
-                "",
-                _("Row %(row)s has the same figure: same area, indicator, source, year, scope and value.")
-                % {"row": seen[key]},
-            )
-        else:
-            seen[key] = row.number
-
-
-def group_key(obs):
-    """The figures whose labels must tell them apart: one area, indicator, year and scope."""
-    return (obs.area_id, obs.indicator_id, obs.year, obs.scope)
-
-
-def _check_measured_as(plans, lookups, matched):
-    """The model's rule on what a figure counts (``Observation.measured_as_errors``), for the file
-    and the database together, without a query per row: a new or changed figure beside others of
-    its area, indicator, year and scope must say what it counts. Unchanged rows are left alone."""
-    groups = {}
-    for obs in lookups.existing.values():
-        if obs.pk not in matched:
-            groups.setdefault(group_key(obs), []).append(obs)
-    written = [row for row in plans if row.action in (NEW, CHANGED)]
-    for row in plans:
-        if row.action != REJECTED:
-            groups.setdefault(group_key(row.observation), []).append(row.observation)
-    for row in written:
-        obs = row.observation
-        others = [other for other in groups[group_key(obs)] if other is not obs]
-        for name, message in obs.measured_as_errors(others).items():
-            row.reject(_column_of(name), message)
-
-
 def _translated_fields(lang):
     return [f"{name}_{lang}" for name in TRANSLATED]
-
-
-def _column_of(field_name):
-    if field_name == NON_FIELD_ERRORS:
-        return ""
-    base, _sep, suffix = field_name.rpartition("_")
-    return base if base in TRANSLATED and suffix in ("en", "ar", "fa") else field_name
 
 
 def _shown(value):

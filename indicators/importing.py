@@ -40,7 +40,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .import_files import read_table
 from .import_limits import ImportFileError
-from .import_plan import CHANGED, NEW, plan_import
+from .import_plan import plan_import
+from .import_results import CHANGED, NEW
 from .models import Observation
 from .writes import figures_changed
 

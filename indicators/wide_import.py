@@ -39,7 +39,8 @@ from countries.models import Area
 
 from .import_files import gc_paused, read_grid
 from .import_limits import ImportFileError
-from .import_plan import REJECTED, ImportPlan, RowPlan, plan_import
+from .import_plan import plan_import
+from .import_results import REJECTED, ImportPlan, RowPlan
 from .importing import apply_plan
 from .models import EARLIEST_YEAR, LATEST_YEAR, Observation
 from .text import isolate_auto, latin_digits

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from indicators.forms import file_too_large_message
 from indicators.import_limits import ImportFileError, ImportLimits
-from indicators.import_plan import CHANGED, NEW, REJECTED
+from indicators.import_results import CHANGED, NEW, REJECTED
 from indicators.importing import import_file
 
 

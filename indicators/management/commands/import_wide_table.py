@@ -6,7 +6,7 @@ from django.utils import translation
 
 from indicators.forms import file_too_large_message
 from indicators.import_limits import ImportFileError, ImportLimits
-from indicators.import_plan import REJECTED
+from indicators.import_results import REJECTED
 from indicators.models import Indicator, Observation, Source
 from indicators.wide_import import WideOptions, import_wide
 
