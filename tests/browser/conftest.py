@@ -5,8 +5,8 @@ in CI (CI=true) a missing browser is a failure instead, so CI cannot pass by ski
 
 One browser is shared by the whole session; every test gets tabs as fresh as a new context (no
 cookies, storage or cache: TabPool) that record console errors, failed requests, requests to
-other hosts and dialogs in `page.problems`. With SMEDASH_SCREENSHOTS=1 (`make screenshots`), screenshots go to
-artifacts/screenshots/ (git-ignored).
+other hosts and dialogs in `page.problems`. With SMEDASH_SCREENSHOTS=1 (`make screenshots`),
+screenshots go to artifacts/screenshots/ (git-ignored).
 """
 
 import json
@@ -120,9 +120,12 @@ class TabPool:
         self.browser = browser
         self.idle = {}  # options key -> [page]
 
+    @staticmethod
+    def _key(options):
+        return json.dumps(options, sort_keys=True)
+
     def take(self, options):
-        key = json.dumps(options, sort_keys=True)
-        idle = self.idle.get(key)
+        idle = self.idle.get(self._key(options))
         if idle:
             return idle.pop()
         return self.browser.new_context(**options).new_page()
@@ -131,7 +134,7 @@ class TabPool:
         if page.is_closed() or not self._reset(page, options, origin):
             page.context.close()
             return
-        self.idle.setdefault(json.dumps(options, sort_keys=True), []).append(page)
+        self.idle.setdefault(self._key(options), []).append(page)
 
     @staticmethod
     def _reset(page, options, origin):
@@ -165,7 +168,7 @@ def tab_pool(chromium_browser):
 
 
 @pytest.fixture
-def open_page(tab_pool, site):
+def open_page(chromium_browser, tab_pool, site):
     """open_page(fresh=False, **context_options) -> a tab as in a fresh context: its own cookies,
     storage and cache (TabPool). fresh=True gives a new context, closed after the test."""
     own_host = urlparse(site.url).netloc
@@ -173,7 +176,7 @@ def open_page(tab_pool, site):
 
     def open_(fresh=False, **context_options):
         options = {"viewport": VIEWPORT, "accept_downloads": True, **context_options}
-        page = tab_pool.browser.new_context(**options).new_page() if fresh else tab_pool.take(options)
+        page = chromium_browser.new_context(**options).new_page() if fresh else tab_pool.take(options)
         page.set_default_timeout(TIMEOUT_MS)
         page.problems, handlers = _record_problems(page, own_host)
         page.base_url = site.url
