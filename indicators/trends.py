@@ -53,22 +53,7 @@ def trend_page(indicator_code, params):
     choices. Raises NotFound for an unknown indicator, QueryError for unknown areas or a page
     past the last."""
     indicator, all_areas = _indicator_and_areas(indicator_code, params)
-    areas_by_id = {area.id: area for area in all_areas.values()}
-    cells = coverage(indicator_id=indicator.id)
-    available = {areas_by_id[cell.area_id].code for cell in cells}
-    asked = params.areas or sorted(available)
-    shown_areas = sorted(
-        (all_areas[code] for code in asked if code in available),
-        key=lambda a: (GROUP_ORDER.index(a.kind), a.name),
-    )
-    points = {cell.area_id: min(cell.figures, TREND_FIGURES_PER_AREA) for cell in cells}
-    page_url = url("trend", indicator.code)
-    page_areas, pagination = paginate_groups(
-        _pages_of_areas(shown_areas, points),
-        params.page,
-        TREND_AREAS_PER_PAGE,
-        lambda n: f"{page_url}?{params.as_query(page=n)}",
-    )
+    available, page_areas, pagination = _areas_of_the_page(indicator, all_areas, params)
     figures, more = _figures(indicator, params, page_areas)
     drawn = [f for f in figures if f["charted"] and f["year"] is not None]
     undated = [f for f in figures if f["charted"] and f["year"] is None]
@@ -104,6 +89,28 @@ def trend_page(indicator_code, params):
         "file_name": file_stem([indicator.name, _("trend"), *(a.name for a in page_areas)]),
         "file_name_ascii": file_stem(["smedash", indicator.code, "trend", *params.areas], ascii_only=True),
     }
+
+
+def _areas_of_the_page(indicator, all_areas, params):
+    """The codes of the areas with a figure of the indicator; the areas asked for (else all of
+    those) that this page draws, in their order; and the pagination."""
+    areas_by_id = {area.id: area for area in all_areas.values()}
+    cells = coverage(indicator_id=indicator.id)
+    available = {areas_by_id[cell.area_id].code for cell in cells}
+    asked = params.areas or sorted(available)
+    shown_areas = sorted(
+        (all_areas[code] for code in asked if code in available),
+        key=lambda a: (GROUP_ORDER.index(a.kind), a.name),
+    )
+    points = {cell.area_id: min(cell.figures, TREND_FIGURES_PER_AREA) for cell in cells}
+    page_url = url("trend", indicator.code)
+    page_areas, pagination = paginate_groups(
+        _pages_of_areas(shown_areas, points),
+        params.page,
+        TREND_AREAS_PER_PAGE,
+        lambda n: f"{page_url}?{params.as_query(page=n)}",
+    )
+    return available, page_areas, pagination
 
 
 def _pages_of_areas(areas, points):
