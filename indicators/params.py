@@ -2,7 +2,8 @@
 
 Every form here is bound to ``request.GET``; ``read(FormClass, query)`` returns its cleaned data
 or raises ``QueryError``, the one error type of a bad query, whose messages are in the active
-language and ready to show. The API's filters (``indicators.api``) and the image sizes
+language and ready to show (it is defined in ``presenters``, below this module, because a page
+number past the last page is found there). The API's filters (``indicators.api``) and the image sizes
 (``indicators.image_views``) raise the same error.
 """
 
@@ -19,6 +20,7 @@ from . import calendars
 from .formatting import format_number
 from .models import EARLIEST_YEAR, LATEST_YEAR, Observation
 from .numbers import NumberFormatError, parse_year
+from .presenters import QueryError
 from .text import latin_digits
 
 MAX_AREAS = 60  # more codes than areas could sensibly be compared: a mistake or an abuse
@@ -28,16 +30,6 @@ MAX_PAGE = 9999
 YEAR_LATEST = "latest"
 YEAR_ALL = "all"
 SCOPE_ALL = "all"
-
-
-class QueryError(ValueError):
-    """Bad query parameters; ``messages`` are in the active language, ready to show.
-    ``parameter`` names the first parameter at fault, when one is."""
-
-    def __init__(self, messages, parameter=None):
-        self.messages = [str(m) for m in messages]
-        self.parameter = parameter
-        super().__init__("; ".join(self.messages))
 
 
 def read(form_class, query, **kwargs):

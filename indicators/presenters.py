@@ -22,7 +22,6 @@ from . import calendars
 from .formatting import format_figure, format_number, format_year
 from .models import Indicator, Observation, Source
 from .numbers import NumberFormatError, parse_year
-from .params import QueryError
 from .text import current_lang, direction, plain_decimal
 
 # The order groups are shown in, and what a group is called: aggregates and regions are never
@@ -41,6 +40,16 @@ _FILE_NAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\s\u200e\u200f\u202a-\u
 
 class NotFound(LookupError):
     """What the address names does not exist; the message is in the active language."""
+
+
+class QueryError(ValueError):
+    """Bad query parameters; ``messages`` are in the active language, ready to show.
+    ``parameter`` names the first parameter at fault, when one is."""
+
+    def __init__(self, messages, parameter=None):
+        self.messages = [str(m) for m in messages]
+        self.parameter = parameter
+        super().__init__("; ".join(self.messages))
 
 
 # --- addresses -----------------------------------------------------------------------------------

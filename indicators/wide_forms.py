@@ -1,6 +1,8 @@
 """The form of the wide-table import (``wide_import``): the file, and what it says of the whole
 sheet (indicator, source, the table's caption and location, scope, qualifier, what it counts)."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,9 +11,27 @@ from django.utils.translation import gettext_lazy as _
 from .forms import file_too_large_message
 from .models import Indicator, Observation, Source
 from .text import strip_control
-from .wide_import import WideOptions
 
 WIDE_EXTENSIONS = (".csv", ".xlsx", ".ods")
+
+
+@dataclass(frozen=True)
+class WideOptions:
+    """What the form (or the command) says of the whole sheet."""
+
+    indicator: str
+    source: str
+    caption: str
+    location: str
+    scope: str = Observation.Scope.NOT_STATED
+    qualifier: str = Observation.Qualifier.EXACT
+    measured_as: str = ""
+    lang: str = "en"
+    publish: bool = False
+
+    @property
+    def quote(self):
+        return f"{self.caption.strip()} ({self.location.strip()})"
 
 
 class WideImportForm(forms.Form):

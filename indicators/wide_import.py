@@ -58,25 +58,6 @@ _YEAR = re.compile(r"(\d{4})(?:\.0+)?")
 _LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ـ": "", "\u200c": " ", "\u200f": "", "\u200e": ""})
 
 
-@dataclass(frozen=True)
-class WideOptions:
-    """What the form (or the command) says of the whole sheet."""
-
-    indicator: str
-    source: str
-    caption: str
-    location: str
-    scope: str = Observation.Scope.NOT_STATED
-    qualifier: str = Observation.Qualifier.EXACT
-    measured_as: str = ""
-    lang: str = "en"
-    publish: bool = False
-
-    @property
-    def quote(self):
-        return f"{self.caption.strip()} ({self.location.strip()})"
-
-
 @dataclass
 class Entry:
     """One cell of the sheet: a long row to plan (``cells``, in ``header`` order), or a problem

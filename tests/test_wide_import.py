@@ -17,7 +17,8 @@ from openpyxl import Workbook
 
 from indicators.import_limits import ImportFileError, ImportLimits
 from indicators.models import ImportJob, Observation
-from indicators.wide_import import WideOptions, import_wide, normalise, read_wide, year_header
+from indicators.wide_forms import WideOptions
+from indicators.wide_import import import_wide, normalise, read_wide, year_header
 
 SOURCE = "002_bb35e3d40c82847a.txt"
 WIDE_URL = "/{lang}/admin/indicators/observation/import/wide/"

@@ -8,7 +8,8 @@ from indicators.forms import file_too_large_message
 from indicators.import_limits import ImportFileError, ImportLimits
 from indicators.import_results import REJECTED
 from indicators.models import Indicator, Observation, Source
-from indicators.wide_import import WideOptions, import_wide
+from indicators.wide_forms import WideOptions
+from indicators.wide_import import import_wide
 
 
 class Command(BaseCommand):
