@@ -13,7 +13,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from smedash.checks import check_compiled_catalogues
-from smedash.settings import env_log_level
+from smedash.environment import env_log_level
 
 ROOT = Path(settings.BASE_DIR)
 LEVELS_MESSAGE = "DEBUG, INFO, WARNING, ERROR, CRITICAL"

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError, ProgrammingError
 
-from smedash.settings import serving_requests
+from smedash.environment import serving_requests
 
 ROOT = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {

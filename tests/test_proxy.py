@@ -18,7 +18,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from smedash.client_address import client_ip, meta_key, parse_address
-from smedash.settings import env_int, env_networks
+from smedash.environment import env_int, env_networks
 
 DOWNLOAD = "/api/v1/downloads/observations.csv"
 LOGIN = "/fa/admin/login/"
