@@ -17,15 +17,10 @@ cache are still served to every client, this one included.
 """
 
 import json
-import logging
-import secrets
-import threading
-import time
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -38,7 +33,7 @@ from django_ratelimit.decorators import ratelimit
 
 from countries.models import Area
 
-from . import calendars, exports
+from . import calendars, download_jobs, exports
 from .api_params import (
     CACHE_SECONDS,
     DEFAULT_LANG,
@@ -285,17 +280,11 @@ def openapi(request, query):
 # and a body of 300,000 rows has no place in the cache. The workbook takes about a minute to write
 # at that size, so it is built once per data version and language into a file
 # (``exports.build_stored_xlsx``) and served from there: in the request when the data is small
-# enough to be written well within gunicorn's 30 s; else by ``manage.py build_downloads`` (run it
-# after an import or on a schedule; a job engine would do it on its own, and none is installed),
-# while requests get a 503 saying the CSV and JSON are ready. One build at a time, on every
-# server (a lock in the cache) and in each process; no thread is started here.
+# enough to be written well within gunicorn's 30 s; else by the background worker, queued by the
+# first request that finds it missing, or by ``manage.py build_downloads``, while requests get a
+# 503 saying the CSV and JSON are ready (``download_jobs``: one build at a time, on every server).
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_INLINE_ROWS = 10_000  # up to this many rows the workbook is built in the request (~2 s)
-XLSX_ROWS_PER_SECOND = 5_000  # about how fast it is written, for Retry-After
-XLSX_BUILD_SECONDS = 15 * 60  # a build lock left by a killed process expires after this
-XLSX_LOCK_KEY = "smedash:xlsx-build"
-_building_here = threading.Lock()
-logger = logging.getLogger(__name__)
 
 
 def json_stream(observations, lang=None):
@@ -335,7 +324,7 @@ def xlsx_download(request, lang):
     if stream is None:
         if Observation.objects.published().count() > XLSX_INLINE_ROWS:
             return _not_built(request, version, lang)
-        started = build_workbook(version, lang)
+        started = download_jobs.build_stored_workbook(version, lang)
         if started is not True:
             return _being_built(request, started)
         stream = _open(exports.stored_xlsx_path(version, lang))
@@ -351,40 +340,10 @@ def _open(path):
         return None
 
 
-def build_workbook(version, lang):
-    """Build the stored workbook of ``version`` and ``lang`` now, unless a build is under way:
-    True when built, else the seconds until the other build should be done."""
-    if not _building_here.acquire(blocking=False):
-        return _seconds_left(cache.get(XLSX_LOCK_KEY))
-    try:
-        token, rows = secrets.token_hex(8), Observation.objects.published().count()
-        lock = {"token": token, "started": time.time(), "seconds": max(5, rows // XLSX_ROWS_PER_SECOND)}
-        if cache.add(XLSX_LOCK_KEY, lock, XLSX_BUILD_SECONDS) is False:  # None: no cache to ask; build
-            return _seconds_left(cache.get(XLSX_LOCK_KEY))
-        try:
-            started = time.monotonic()
-            exports.build_stored_xlsx(version, Observation.objects.published(), lang, stale_after=XLSX_BUILD_SECONDS)
-            logger.info("download xlsx-%s-%s built in %.1f s", version, lang or "all", time.monotonic() - started)
-        finally:
-            if (cache.get(XLSX_LOCK_KEY) or {}).get("token") == token:
-                cache.delete(XLSX_LOCK_KEY)
-        return True
-    finally:
-        _building_here.release()
-
-
-def _seconds_left(lock):
-    if not lock:
-        return 5
-    return max(5, round(lock["started"] + lock["seconds"] - time.time()))
-
-
 def _not_built(request, version, lang):
     """A large workbook not built yet for this data version: the worker builds it (queued by the
     first request that finds it missing; see download_jobs)."""
-    from .download_jobs import queue_workbook  # it imports this module
-
-    queue_workbook(version, lang)
+    download_jobs.queue_workbook(version, lang)
     with translation.override(message_language(request)):
         message = _(
             "The Excel workbook of this much data is being prepared on the server and is not ready yet: "

@@ -401,14 +401,14 @@ def test_the_workbook_is_built_once_per_data_version_and_language(
 
 
 def test_a_workbook_being_built_elsewhere_is_a_503_with_retry_after(client, seeded, builds):
-    cache.add(api.XLSX_LOCK_KEY, {"token": "other", "started": time.time(), "seconds": 40}, 60)
+    cache.add(download_jobs.XLSX_LOCK_KEY, {"token": "other", "started": time.time(), "seconds": 40}, 60)
     response = client.get(f"{DOWNLOADS}.xlsx?lang=fa")
     assert response.status_code == 503 and builds.call_count == 0
     assert 35 <= int(response["Retry-After"]) <= 40
     assert response.json()["error"].startswith("کارپوشهٔ اکسلِ داده‌های کنونی در حال آماده شدن است")
     assert "Content-Disposition" not in response
     assert client.get(f"{DOWNLOADS}.csv").status_code == 200  # the other downloads are ready
-    cache.delete(api.XLSX_LOCK_KEY)
+    cache.delete(download_jobs.XLSX_LOCK_KEY)
     assert client.get(f"{DOWNLOADS}.xlsx?lang=fa").status_code == 200 and builds.call_count == 1
 
 
@@ -424,7 +424,7 @@ def test_a_large_workbook_is_queued_for_the_worker_not_built_by_a_request(client
     assert client.get(f"{DOWNLOADS}.xlsx?lang=ar").status_code == 503
     assert DBTaskResult.objects.count() == 1  # asked again before the worker ran: queued once
     assert download_jobs.build_workbook.call(*queued.args_kwargs["args"]) == "built"  # what the worker runs
-    assert builds.call_count == 1 and cache.get(api.XLSX_LOCK_KEY) is None
+    assert builds.call_count == 1 and cache.get(download_jobs.XLSX_LOCK_KEY) is None
     done = client.get(f"{DOWNLOADS}.xlsx?lang=ar")
     assert done.status_code == 200 and builds.call_count == 1
     assert xlsx_cells(done.getvalue()) == old_xlsx_cells("ar")
@@ -436,7 +436,7 @@ def test_the_command_builds_every_workbook_ahead_of_time(client, seeded, builds,
     monkeypatch.setattr(api, "XLSX_INLINE_ROWS", 10)
     call_command("build_downloads", stdout=io.StringIO())
     assert builds.call_count == 4  # no language, en, ar, fa
-    assert cache.get(api.XLSX_LOCK_KEY) is None
+    assert cache.get(download_jobs.XLSX_LOCK_KEY) is None
     done = client.get(f"{DOWNLOADS}.xlsx?lang=ar")
     assert done.status_code == 200 and builds.call_count == 4
     assert not DBTaskResult.objects.exists()
@@ -451,6 +451,6 @@ def test_a_failed_build_leaves_no_file_and_no_lock(client, seeded, downloads_dir
     with pytest.raises(OSError):
         client.get(f"{DOWNLOADS}.xlsx")
     assert list(downloads_dir.iterdir()) == []  # neither the final name nor the partial file
-    assert cache.get(api.XLSX_LOCK_KEY) is None and not api._building_here.locked()
+    assert cache.get(download_jobs.XLSX_LOCK_KEY) is None and not download_jobs._building_here.locked()
     monkeypatch.undo()
     assert client.get(f"{DOWNLOADS}.xlsx").status_code == 200

@@ -8,7 +8,7 @@ Small ones are built by the first request that asks.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators import api
+from indicators import download_jobs
 from indicators.cache import data_version
 
 WORKBOOK_LANGUAGES = (None, "en", "ar", "fa")  # None: the language-less file, no name columns
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         version = data_version()
         for lang in WORKBOOK_LANGUAGES:
-            built = api.build_workbook(version, lang)
+            built = download_jobs.build_stored_workbook(version, lang)
             if built is not True:
                 raise CommandError(f"Another build is under way; try again in about {built} s.")
             self.stdout.write(f"Built the workbook for data version {version}, language {lang or 'none'}.")
