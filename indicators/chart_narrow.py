@@ -8,6 +8,7 @@ import math
 
 import plotly.graph_objects as go
 
+from .chart_hover import flag_labels_of
 from .chart_style import (
     CHAR_WIDTH,
     GRID_COLOR,
@@ -27,7 +28,7 @@ from .chart_style import (
     nice_ticks,
     wrap_words,
 )
-from .charts import _bar_trace, _flag_labels, _notes, _subtitle, _title_text
+from .charts import _bar_trace, _notes, _subtitle, _title_text
 from .formatting import format_number, format_quantity
 from .text import FONT_FAMILY, is_rtl
 
@@ -277,7 +278,7 @@ def _narrow_legend(y, rtl):
 
 def _narrow_traces(data, groups, shapes):
     """One horizontal bar trace per group of areas, with a dotted line between groups."""
-    flag_labels = _flag_labels(data)
+    flag_labels = flag_labels_of(data)
     traces = []
     position = 0
     for name, color, members in groups:

@@ -18,6 +18,7 @@ import math
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from .chart_hover import flag_labels_of, hover_text, hover_texts
 from .chart_narrow import MODEBAR_STRIP, NARROW_NOTE_CHARS, NARROW_TITLE_CHARS, NARROW_WIDTH, _narrow_legend
 from .chart_page import PageFigure
 from .chart_style import (
@@ -39,13 +40,10 @@ from .chart_style import (
 )
 from .charts import (
     _empty_annotation,
-    _flag_labels,
-    _hover_text,
     _notes,
     _notes_annotation,
     _title,
     _value_axis,
-    hover_texts,
 )
 from .formatting import format_number, format_year
 from .text import FONT_FAMILY, is_rtl, list_separator
@@ -121,8 +119,8 @@ def trend_figure(data, width=None):
 
 def _hovers(data):
     """What pointing at each drawn figure shows, by id: made once for both layouts."""
-    flag_labels, texts = _flag_labels(data), hover_texts()
-    return {f["id"]: _hover_text(f, flag_labels, f["label"], texts) for s in data["series"] for f in s["figures"]}
+    flag_labels, texts = flag_labels_of(data), hover_texts()
+    return {f["id"]: hover_text(f, flag_labels, f["label"], texts) for s in data["series"] for f in s["figures"]}
 
 
 def _traces(data, hovers, values, narrow=False):

@@ -21,6 +21,7 @@ The server PNG keeps the wide layout.
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from .chart_hover import flag_labels_of, hover_text, hover_texts
 from .chart_style import (
     AREA_COLOR,
     CHAR_WIDTH,
@@ -42,7 +43,7 @@ from .chart_style import (
     wrap_words,
 )
 from .formatting import format_number, format_quantity
-from .text import FONT_FAMILY, current_lang, escape_plotly, is_rtl, isolate, list_separator
+from .text import FONT_FAMILY, is_rtl, list_separator
 
 
 def _value_axis(values, unit, title):
@@ -92,50 +93,6 @@ def _bar_text(figure, width):
 def _tick_label(figure, width):
     lines = wrap_words(figure["label_base"], width) + wrap_words(figure.get("label_detail") or "", width)
     return chart_lines(lines)
-
-
-def hover_texts():
-    """What every point's hover says around its own values, in the active language: asked for once
-    a chart, not once a point (a trend draws hundreds)."""
-    return {
-        "lang": current_lang(),
-        "year": _("Year: %(year)s"),
-        "written": _("%(year)s (written “%(written)s”, %(calendar)s)"),
-        "scope": _("Scope: %(scope)s"),
-        "measured_as": _("Measured as: %(measured_as)s"),
-        "definition": _("SME definition: %(definition)s"),
-        "source": _("Source: %(source)s"),
-        "click": _("Click to read the quote."),
-    }
-
-
-def _hover_text(figure, flag_labels, first_line, texts):
-    """One point's hover, from ``texts`` (``hover_texts()``, asked for once a chart)."""
-    lines = [bold(first_line)]
-    body = [figure["value_display"]]
-    year = figure["year_display"]
-    if figure["year_as_written_shown"]:  # not one of the years shown (presenters.year_fields)
-        year = texts["written"] % {
-            "year": year,
-            "written": figure["year_as_written"],
-            "calendar": figure["year_calendar_label"],
-        }
-    body.append(texts["year"] % {"year": year})
-    body.append(texts["scope"] % {"scope": figure["scope_label"]})
-    if figure.get("measured_as"):
-        body.append(texts["measured_as"] % {"measured_as": figure["measured_as"]})
-    if figure["definition"]:
-        body.append(texts["definition"] % {"definition": figure["definition"]})
-    body.append(texts["source"] % {"source": figure["source"]["title"]})
-    for code in figure["flags"]:
-        if code in flag_labels:
-            symbol, label = flag_labels[code]
-            body.append(f"{symbol} {label}".strip())
-    body.append(texts["click"])
-    lang = texts["lang"]
-    for line in body:
-        lines.extend(isolate(escape_plotly(part), lang) for part in wrap_words(line, 60))
-    return "<br>".join(lines)
 
 
 def _notes(data, width=None, chars=None):
@@ -270,10 +227,6 @@ def _empty_annotation():
     }
 
 
-def _flag_labels(data):
-    return {item["code"]: (item["symbol"], item["label"]) for item in data.get("flag_legend", [])}
-
-
 def _bar_trace(figures, name, color, flag_labels, width, horizontal=False):
     anchors = [f["anchor"] for f in figures]
     values = [f["value"] for f in figures]
@@ -291,7 +244,7 @@ def _bar_trace(figures, name, color, flag_labels, width, horizontal=False):
         constraintext="none",
         cliponaxis=False,
         textfont={"size": 12, "color": TEXT_COLOR},
-        hovertext=[_hover_text(f, flag_labels, f["label"], texts) for f in figures],
+        hovertext=[hover_text(f, flag_labels, f["label"], texts) for f in figures],
         hoverinfo="text",
         # Where a click on the bar leads: the figure's source and quote on the same page.
         customdata=[f"#{f['anchor']}" for f in figures],
@@ -309,7 +262,7 @@ def compare_figure(data, width=None):
     ``width`` (pixels): the figure's fixed width, labels wrapped to fit it (for a PNG); without
     it the figure fills its container and labels are wrapped for WIDTH."""
     indicator = data["indicator"]
-    flag_labels = _flag_labels(data)
+    flag_labels = flag_labels_of(data)
     traces, categories, ticktext, boundaries = [], [], [], []
     chars = slot_chars(len(data["figures"]), width)
     for group in data["groups"]:
@@ -381,7 +334,7 @@ def area_figure(data, width=None):
         show_legend=False,
         width=width,
     )
-    trace = _bar_trace(figures, data["area"]["name"], AREA_COLOR, _flag_labels(data), chars)
+    trace = _bar_trace(figures, data["area"]["name"], AREA_COLOR, flag_labels_of(data), chars)
     fig = go.Figure(data=[trace], layout=layout)
     if width is None:
         from .chart_narrow import attach_narrow  # noqa: PLC0415

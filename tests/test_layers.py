@@ -60,6 +60,7 @@ LAYERS = [
             "chart_narrow",
             "chart_trend",
             "chart_style",
+            "chart_hover",
             "chart_page",
             "chart_exports",
             "exports",
