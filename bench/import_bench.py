@@ -144,7 +144,8 @@ def main_wide():
     from countries.models import Area
     from indicators.import_limits import ImportLimits
     from indicators.importing import apply_plan
-    from indicators.wide_import import WideOptions, plan_wide, read_wide
+    from indicators.wide_forms import WideOptions
+    from indicators.wide_import import plan_wide, read_wide
 
     call_command("migrate", verbosity=0)
     call_command("load_seed", stdout=open(os.devnull, "w"))  # noqa: SIM115

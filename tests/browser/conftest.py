@@ -157,6 +157,8 @@ class TabPool:
                     other.close()
             page.unroute_all(behavior="ignoreErrors")
             page.goto(f"{origin}/robots.txt")
+            # What a navigation keeps within a site and clearDataForOrigin does not clear.
+            page.evaluate("() => { sessionStorage.clear(); window.name = ''; }")
             session = context.new_cdp_session(page)
             try:
                 session.send("Network.clearBrowserCache")
