@@ -17,7 +17,7 @@ from indicators.import_checks import check_fields, new_figure_like
 from indicators.import_files import gc_paused
 from indicators.import_plan import EMPTY_TRANSLATIONS, NOT_FROM_THE_FILE, TRANSLATED, plan_import
 from indicators.models import Indicator, Observation, Source
-from indicators.models.figures import gregorian_year
+from indicators.models.years import gregorian_year
 
 SOURCE = "002_bb35e3d40c82847a.txt"
 CREATED = datetime(2024, 1, 2, tzinfo=UTC)

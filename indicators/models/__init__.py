@@ -1,6 +1,6 @@
-"""The data: indicators, sources and figures (``figures``) with their named queries (``queries``),
-the summaries kept beside them (``summaries``: coverage and the data version), and the imports
-run in the background (``jobs``)."""
+"""The data: indicators, sources and figures (``figures``, their years in ``years``) with their
+named queries (``queries``), the summaries kept beside them (``summaries``: coverage and the
+data version), and the imports run in the background (``jobs``)."""
 
 from .figures import EARLIEST_YEAR, LATEST_YEAR, Indicator, Observation, Source
 from .jobs import ImportJob

@@ -1,5 +1,3 @@
-from functools import lru_cache
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -8,29 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.models import Area
 
-from ..numbers import NumberFormatError, parse_year, solar_hijri_to_gregorian_year
 from ..text import plain_decimal
 from .queries import ObservationQuerySet
+from .years import EARLIEST_YEAR, LATEST_YEAR, Calendar, YearRules
 
-EARLIEST_YEAR = 1900
-LATEST_YEAR = 2100  # far enough for any statistic; the CHECK constraint below
 MEASURED_AS_MAX_LENGTH = 120  # a few words: it goes into a bar's label
 # The field the measured-as rule names: the English text, which Arabic and Persian fall back to.
 MEASURED_AS_REQUIRED_FIELD = "measured_as_en"
-
-
-@lru_cache(maxsize=4096, typed=True)
-def gregorian_year(written, calendar):
-    """The Gregorian year of a year as written in ``calendar``; None when it is not a plain year.
-    Kept for the texts seen last: an import checks the same few dozen years on every row, and
-    the answer depends on the two texts alone."""
-    try:
-        year = parse_year(written)
-        if calendar == Observation.Calendar.SOLAR_HIJRI:
-            return solar_hijri_to_gregorian_year(year)
-    except (NumberFormatError, ValueError):  # ValueError: a year the calendar cannot hold (0)
-        return None
-    return year
 
 
 class Indicator(models.Model):
@@ -142,7 +124,7 @@ class Source(models.Model):
         return self.title or self.identifier
 
 
-class Observation(models.Model):
+class Observation(YearRules, models.Model):
     """One figure, exactly as a source states it, with the words it was taken from."""
 
     class Qualifier(models.TextChoices):
@@ -161,9 +143,7 @@ class Observation(models.Model):
         DRAFT = "draft", _("draft")
         PUBLISHED = "published", _("published")
 
-    class Calendar(models.TextChoices):
-        GREGORIAN = "gregorian", _("Gregorian")
-        SOLAR_HIJRI = "solar_hijri", _("Solar Hijri")
+    Calendar = Calendar
 
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="observations")
     indicator = models.ForeignKey(
@@ -275,10 +255,6 @@ class Observation(models.Model):
         obs.loaded_cell = (obs.__dict__.get("indicator_id"), obs.__dict__.get("area_id"))
         return obs
 
-    def year_from_written(self):
-        """The Gregorian year implied by ``year_as_written``; None when it is not a plain year."""
-        return gregorian_year(self.year_as_written, self.year_calendar)
-
     def clean(self, others=None):
         """The rules a database constraint cannot see. ``others``: the figures of ``same_group()``
         when the caller has them already (an import reads every figure at once), ``()`` to leave
@@ -341,67 +317,3 @@ class Observation(models.Model):
                 % {"text": text}
             }
         return {}
-
-    def _year_errors(self):
-        """Fill the Gregorian year from the year as written, and check the two agree and are plausible."""
-        written_year = self.year_from_written() if self.year_as_written else None
-        derived = self.year is None and written_year is not None
-        if derived:
-            self.year = written_year
-        if self.year is None:
-            return {}
-        this_year = timezone.now().year
-        if EARLIEST_YEAR <= self.year <= this_year:
-            if written_year is not None and written_year != self.year:
-                return {
-                    "year": _(
-                        "The year as written, %(written)s (%(calendar)s), is %(expected)s, not %(year)s. "
-                        "Leave this field empty to have it filled in."
-                    )
-                    % {
-                        "written": self.year_as_written,
-                        "calendar": self.get_year_calendar_display(),
-                        "expected": written_year,
-                        "year": self.year,
-                    }
-                }
-            return {}
-        year = self.year
-        if derived:
-            # Not kept: the error belongs to the year as written, and the constraint on the year
-            # would only repeat it.
-            self.year = None
-        return {"year_as_written" if derived else "year": self._year_range_messages(year, derived, this_year)}
-
-    def _year_range_messages(self, year, derived, this_year):
-        """Why ``year`` is refused, and how to enter a Solar Hijri year where it looks like one."""
-        limits = {"first": EARLIEST_YEAR, "last": this_year}
-        if derived:
-            messages = [
-                _(
-                    "The year as written, %(written)s (%(calendar)s), is %(year)s: "
-                    "the year must be between %(first)s and %(last)s."
-                )
-                % {
-                    "written": self.year_as_written,
-                    "calendar": self.get_year_calendar_display(),
-                    "year": year,
-                    **limits,
-                }
-            ]
-        else:
-            messages = [_("The year must be between %(first)s and %(last)s.") % limits]
-        # A year between 1250 and 1500 is most likely a Solar Hijri year typed as a Gregorian one.
-        if year < EARLIEST_YEAR and 1250 <= year <= 1500:
-            if derived:
-                messages.append(
-                    _("If the source uses the Solar Hijri calendar, choose it as the calendar of the year as written.")
-                )
-            else:
-                messages.append(
-                    _(
-                        "If this is a Solar Hijri year, write it under “year as written”, choose the Solar Hijri "
-                        "calendar and leave this field empty: it is converted for you."
-                    )
-                )
-        return messages
