@@ -9,7 +9,9 @@ What it does, on loopback only:
 
 1. builds a database of the seed in a temporary SQLite directory and starts the site as in
    production (DEBUG=0, hashed and compressed static files from `make static`, WhiteNoise,
-   gunicorn with gunicorn.conf.py and its number of workers) on APP_PORT;
+   gunicorn with gunicorn.conf.py and its number of workers) on APP_PORT, with the task worker
+   (`manage.py db_worker`) beside it, and asks for each page until it carries its chart drawn by
+   the worker (indicators.chart_static), as a page does once the site has served it;
 2. the first PNG: asked for as soon as the server answers /healthz (the worst case: the browser
    still starting), and again on a fresh server once every worker has logged that its browser is
    warm ("png: browser warm", gunicorn.conf.py's post_worker_init);
@@ -61,17 +63,20 @@ PAGES = {
 LANGS = ("en", "ar", "fa")
 TARGET_RATIO, TARGET_BYTES, TARGET_LIGHTHOUSE, TARGET_PNG_S = 1.0, 450_000, 90, 1.0
 VIEWPORT = {"width": 1280, "height": 900}
+PENDING_PAGE_SECONDS = 30  # indicators.chart_static: how long a page waiting for its drawing is kept
 
-# Installed before any page script: notes when the first bar (or line) enters the DOM, and the
-# frame after it (when it is on screen).
+# Installed before any page script: notes when the first bar (or line) is in the DOM and rendered
+# (laid out: the page's SVGs drawn by the server for other widths are in the DOM but not shown), and
+# the frame after it (when it is on screen).
 FIRST_BAR = """(() => {
-  const found = () => document.querySelector("#chart .barlayer .point path, #chart .scatterlayer .js-line");
+  const SELECTOR = "#chart .barlayer .point path, #chart .scatterlayer .js-line";
+  const found = () => Array.from(document.querySelectorAll(SELECTOR)).some((e) => e.getClientRects().length > 0);
   new MutationObserver((records, observer) => {
     if (window.__firstBar || !found()) return;
     window.__firstBar = performance.now();
     requestAnimationFrame(() => { window.__firstBarFrame = performance.now(); });
     observer.disconnect();
-  }).observe(document, { childList: true, subtree: true });
+  }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
 })();"""
 
 REFERENCE = """<!DOCTYPE html>
@@ -159,6 +164,45 @@ def app_env(var_dir):
 
 def app_server(env, log=None):
     return Gunicorn(["-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "smedash.wsgi"], env, APP_PORT, log)
+
+
+class TaskWorker:
+    """``manage.py db_worker``, as `make serve-prod` runs it beside gunicorn: it draws the charts the
+    pages carry (indicators.chart_static)."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "db_worker", "--no-reload"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def warm(urls, seconds=120):
+    """Ask for every page until each comes with its chart drawn by the worker, as it does once a
+    site has served it (a page still waiting for its drawing is kept for 30 s only). Those that
+    never do are returned."""
+    waiting = set(urls)
+    start = time.monotonic()
+    while waiting and time.monotonic() < start + seconds:
+        for url in sorted(waiting):
+            if b'class="chart-static"' in fetch(url)[1]:
+                waiting.discard(url)
+        if waiting:
+            time.sleep(1)
+    # Each gunicorn worker may still hold a copy without the drawing, kept until it expires.
+    time.sleep(max(0, start + PENDING_PAGE_SECONDS + 1 - time.monotonic()))
+    return waiting
 
 
 def first_png(env, log_dir):
@@ -303,7 +347,7 @@ def main():
                 missed.append(f"first PNG {warm_seconds:.2f} s > {TARGET_PNG_S} s")
         ref_dir = tmp / "ref"
         ref_env = {**env, "REF_DIR": str(ref_dir)}
-        with app_server(env):
+        with app_server(env), TaskWorker(env):
             pairs = {}
             for name in args.only:
                 for lang in args.langs:
@@ -315,9 +359,13 @@ def main():
                     if status != 200 or b'id="chart-data"' not in body:
                         print(f"skipped: {name} ({lang}): {url} answers {status} with no chart (not built yet?)")
                         continue
-                    for _ in range(4):  # every worker's cache holds the page: the cached page is what is measured
-                        fetch(url)
                     pairs[(name, lang)] = (url, write_reference(body.decode(), lang, ref_dir, name))
+            for url in sorted(warm([page_url for page_url, _ref in pairs.values()])):
+                print(f"no drawing: {url} still comes without its chart drawn by the worker")
+                missed.append(f"{url}: not drawn by the worker")
+            for page_url, _ref in pairs.values():
+                for _ in range(4):  # every worker's cache holds the page: the cached page is what is measured
+                    fetch(page_url)
             ref_args = [
                 "--chdir",
                 str(ROOT / "bench"),

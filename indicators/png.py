@@ -51,6 +51,20 @@ def draw(figure: go.Figure | dict, *, width=None, height=None, scale=1, timeout=
     """
     if fmt not in FORMATS:
         raise ValueError(f"no such image format: {fmt!r}")
+    image = _drawn(figure, width, height, scale, timeout, fmt)
+    # Plotly's SVG names the font without holding it, and could link out: made self-contained.
+    return svg_export.self_contained(image) if fmt == "svg" else image
+
+
+def page_svg(figure: dict, *, width, height, prefix, attributes, timeout=None) -> str:
+    """The figure drawn as SVG markup for a page (``svg_export.for_page``): without the font,
+    which the page has, scaled to its box. Raises as ``draw`` does."""
+    image = _drawn(figure, width, height, 1, timeout, "svg")
+    return svg_export.for_page(image, prefix, attributes)
+
+
+def _drawn(figure, width, height, scale, timeout, fmt):
+    """What the browser draws, as it draws it (see ``draw``)."""
     figure_dict = figure.to_dict() if hasattr(figure, "to_dict") else dict(figure)
     layout = dict(figure_dict.get("layout") or {})
     # The font the page uses, installed for the server's Chromium (fonts.conf): not whatever
@@ -60,9 +74,7 @@ def draw(figure: go.Figure | dict, *, width=None, height=None, scale=1, timeout=
     width = width or layout.get("width") or FALLBACK_WIDTH
     height = height or layout.get("height") or FALLBACK_HEIGHT
     opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
-    image = _render(figure_dict, opts, browser.render_timeout() if timeout is None else timeout)
-    # Plotly's SVG names the font without holding it, and could link out: made self-contained.
-    return svg_export.self_contained(image) if fmt == "svg" else image
+    return _render(figure_dict, opts, browser.render_timeout() if timeout is None else timeout)
 
 
 # The cache ------------------------------------------------------------------------------------

@@ -82,9 +82,9 @@ def _clean(element):
         _clean(child)
 
 
-def self_contained(svg: bytes) -> bytes:
-    """Plotly's SVG with the font inside it and nothing that runs or reaches out; raises
-    RenderError when ``svg`` is not an SVG document."""
+def _cleaned_root(svg: bytes):
+    """Plotly's SVG parsed, with nothing left that runs or reaches out; raises RenderError when
+    ``svg`` is not an SVG document."""
     if b"<!DOCTYPE" in svg or b"<!ENTITY" in svg:  # Chromium's serialiser writes neither
         raise RenderError("the SVG declares entities")
     try:
@@ -98,7 +98,66 @@ def self_contained(svg: bytes) -> bytes:
     for name in [name for name in root.attrib if _local(name).lower().startswith("on")]:
         del root.attrib[name]
     _clean(root)
+    return root
+
+
+def self_contained(svg: bytes) -> bytes:
+    """Plotly's SVG with the font inside it and nothing that runs or reaches out; raises
+    RenderError when ``svg`` is not an SVG document."""
+    root = _cleaned_root(svg)
     style = ET.Element(f"{{{SVG_NS}}}style")
     style.text = font_face_css()
     root.insert(0, style)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+# A chart drawn into a page (``indicators.chart_static``) ------------------------------------------
+
+_RGB = re.compile(r"rgb\(\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})\s*\)")
+_LOCAL_REFERENCE = re.compile(r"url\(#([^)]+)\)")
+# Attributes that only plotly.js reads back (the text before it was formatted, its math).
+_UNUSED_ATTRIBUTES = {"data-unformatted", "data-math"}
+
+
+def _themed(style):
+    """Every rgb() colour of a style as ``var(--chart-rrggbb, #rrggbb)``: the page's stylesheet
+    gives the chart's colours their dark counterparts (site.css), as static/js/chart.js does for
+    plotly.js."""
+
+    def colour(match):
+        hex_colour = "".join(f"{min(int(part), 255):02x}" for part in match.groups())
+        return f"var(--chart-{hex_colour}, #{hex_colour})"
+
+    return _RGB.sub(colour, style)
+
+
+def _renamed(element, prefix):
+    """Ids prefixed, and every reference to them: a page holds several drawings of one chart,
+    whose ids (plotly.js's clip paths) must not meet."""
+    for child in element.iter():
+        if "id" in child.attrib:
+            child.attrib["id"] = prefix + child.attrib["id"]
+        for name, value in list(child.attrib.items()):
+            if name in _UNUSED_ATTRIBUTES:
+                del child.attrib[name]
+            elif name in REFERENCE_ATTRIBUTES:  # only #ids are left (_clean)
+                child.attrib[name] = "#" + prefix + value[1:]
+            elif "url(#" in value:
+                child.attrib[name] = _LOCAL_REFERENCE.sub(lambda m: f"url(#{prefix}{m.group(1)})", value)
+            if name == "style":
+                child.attrib[name] = _themed(child.attrib[name])
+
+
+def for_page(svg: bytes, prefix: str, attributes: dict) -> str:
+    """Plotly's SVG as markup to write into a page (HTML): nothing that runs or reaches out, no
+    font inside (the page has it), ids prefixed with ``prefix``, colours themable (``_themed``),
+    scaled to its box (a viewBox, no width or height) and with ``attributes`` on its root."""
+    root = _cleaned_root(svg)
+    width, height = root.attrib.pop("width", None), root.attrib.pop("height", None)
+    if width and height and "viewBox" not in root.attrib:
+        root.attrib["viewBox"] = f"0 0 {width} {height}"
+    root.attrib.pop("style", None)
+    root.attrib.pop("class", None)
+    _renamed(root, prefix)
+    root.attrib.update(attributes)
+    return ET.tostring(root, encoding="unicode", xml_declaration=False)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from . import chart_page, charts, share
+from . import chart_page, chart_static, charts, share
 from .cache import cached, cached_response
 from .comparison import compare_page
 from .image_views import PRESETS
@@ -160,11 +160,16 @@ def _chart_page(request, template, data, errors, build_chart, name, context=None
     if data["figures"]:
         context["chart_json"] = chart_page.figure_json(build_chart(data), f"smedash-{name}")
         context["plotly_locale"] = chart_page.modebar_locale()
+        # The chart already drawn, when the worker has drawn it (else plotly.js draws it).
+        context["static_chart"] = chart_static.page_markup(context["chart_json"])
         context["share_url"] = absolute(request, data["url"])
         # The "Embed" action (includes/embed_action.html): the <iframe> code, as tall as the embed.
         height = share.chart_height(json.loads(context["chart_json"]))
         context["embed_code"] = share.embed_code(data, lambda path: absolute(request, path), height)
-    return _canonical(render(request, template, context), *_addresses(data["url"]))
+    response = render(request, template, context)
+    if context.get("chart_json") and context["static_chart"] is None and chart_static.enabled():
+        response.smedash_keep_seconds = chart_static.PENDING_PAGE_SECONDS  # until it is drawn
+    return _canonical(response, *_addresses(data["url"]))
 
 
 def _addresses(url):

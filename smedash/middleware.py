@@ -111,7 +111,9 @@ class PageCacheMiddleware:
             and not response.cookies
         ):
             headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
-            store(key, (response.content, headers), response.smedash_version, PAGE_SECONDS)
+            # A page may ask to be kept for less (indicators.chart_static: its drawing is coming).
+            seconds = getattr(response, "smedash_keep_seconds", PAGE_SECONDS)
+            store(key, (response.content, headers), response.smedash_version, seconds)
         return response
 
     def process_exception(self, request, exception):

@@ -230,6 +230,24 @@ else:
     # is the single-process development default. Production sets REDIS_URL.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
+# The charts the worker draws for the pages (indicators.chart_static), where both the worker and
+# the page servers see them: Redis in production, else files under var/ (the worker is another
+# process), at most DRAWINGS_MAX_ENTRIES figures (about 15 KB each): the oldest go first.
+DRAWINGS_MAX_ENTRIES = env_int("SMEDASH_DRAWINGS_MAX_ENTRIES", 2000, minimum=1)
+if env_bool("CACHE_DISABLED", False):
+    CACHES["drawings"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+elif REDIS_URL:
+    CACHES["drawings"] = _redis_cache(REDIS_URL)
+else:
+    CACHES["drawings"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "drawings"),
+        "OPTIONS": {"MAX_ENTRIES": DRAWINGS_MAX_ENTRIES},
+    }
+# Whether chart pages carry the chart drawn by the worker (indicators.chart_static); off, every
+# chart is drawn by plotly.js in the browser.
+SMEDASH_STATIC_CHARTS = env_bool("SMEDASH_STATIC_CHARTS", True)
+
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "smedash.views.rate_limited"
 # Requests per minute per client address on the expensive endpoints (PNG rendering, full CSV).

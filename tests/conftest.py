@@ -3,7 +3,8 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.test import override_settings
 from django.utils import translation
 
 from indicators import browser, png
@@ -105,12 +106,27 @@ def plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def drawings_in_memory():
+    """Without Redis, settings keep the worker's chart drawings (indicators.chart_static) in files
+    under var/, shared by every process: the suite's processes keep their own, in memory."""
+    drawings = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "drawings"}
+    with override_settings(CACHES={**settings.CACHES, "drawings": drawings}):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def empty_cache():
+def empty_cache(drawings_in_memory):
     """Each test starts with an empty cache: rolled-back test data never bumps data_version()."""
-    cache.clear()
+    _clear_caches()
     yield
+    _clear_caches()
+
+
+def _clear_caches():
     cache.clear()
+    if "drawings" in settings.CACHES:  # a test may have set CACHES of its own
+        caches["drawings"].clear()
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ LAYERS = [
             "chart_style",
             "chart_hover",
             "chart_page",
+            "chart_static",
             "chart_exports",
             "exports",
             "pivot",

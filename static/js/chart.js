@@ -12,8 +12,10 @@
    "dark"). In dark mode (prefers-color-scheme) the chart's colours are swapped for dark ones
    (DARK_COLOURS); printed, it is drawn light, PRINT_WIDTH pixels wide. Server PNGs stay light.
 
-   Order (issue 16): the page is painted first, then plotly.js is run (one task), then the chart
-   is drawn (another task), once the chart's fonts are there. */
+   Where the server has drawn the chart already (indicators/chart_static.py: SVGs in #chart), the
+   drawing for the chart's width is shown and plotly.js waits until the reader reaches for the
+   chart (keepDrawing). Otherwise, or then (issue 16): the page is painted first, then plotly.js is
+   run (one task), then the chart is drawn (another task), once the chart's fonts are there. */
 (function () {
   "use strict";
 
@@ -208,6 +210,7 @@
       schedule();
     }
 
+    removeDrawings(target); // the server's drawing, if the reader has just reached for it
     var width = target.clientWidth;
     var kind = chooseLayout(figure, width);
     var dark = isDark();
@@ -327,12 +330,11 @@
     });
   }
 
-  function start() {
-    if (!window.Promise) {
-      return;
-    }
+  /* The interactive chart: plotly.js run once the page is painted, then the chart drawn once its
+     fonts are there. */
+  function interactive() {
     var fonts = chartFontsLoaded();
-    painted()
+    return painted()
       .then(plotlyLoaded)
       .then(function () {
         return fonts;
@@ -340,6 +342,148 @@
       .then(function () {
         return nextTask(draw);
       });
+  }
+
+  /* The chart already drawn by the server (indicators/chart_static.py): #chart holds one
+     <svg class="chart-static"> per width it was drawn at, each with the chart widths it suits
+     (data-min to below data-max, CSS px) and its layout (data-layout). The one for the chart's
+     width is shown; plotly.js is run only when the reader reaches for the chart (a mouse over
+     it, a tap or a click, the keyboard's focus) or when no drawing suits the width (a window
+     resized, a phone turned). Printed, the drawing nearest the printed width is shown. */
+  function drawingFor(drawings, width) {
+    for (var i = 0; i < drawings.length; i++) {
+      var from = Number(drawings[i].getAttribute("data-min"));
+      var below = Number(drawings[i].getAttribute("data-max"));
+      if (width >= from && width < below) {
+        return drawings[i];
+      }
+    }
+    return null;
+  }
+
+  function nearestDrawing(drawings, kind, width) {
+    var best = null;
+    for (var i = 0; i < drawings.length; i++) {
+      var drawing = drawings[i];
+      var distance = Math.abs(Number(drawing.getAttribute("data-min")) - width);
+      if (drawing.getAttribute("data-layout") === kind && (!best || distance < best.distance)) {
+        best = { drawing: drawing, distance: distance };
+      }
+    }
+    return best ? best.drawing : null;
+  }
+
+  function showDrawing(target, drawings, chosen, width) {
+    for (var i = 0; i < drawings.length; i++) {
+      drawings[i].classList.toggle("is-shown", drawings[i] === chosen);
+    }
+    target.setAttribute("data-static", "shown");
+    target.setAttribute("data-layout", chosen.getAttribute("data-layout"));
+    target.setAttribute("data-width", String(width));
+  }
+
+  function removeDrawings(target) {
+    var drawings = target.querySelectorAll("svg.chart-static");
+    for (var i = 0; i < drawings.length; i++) {
+      drawings[i].parentNode.removeChild(drawings[i]);
+    }
+    target.removeAttribute("data-static");
+    target.classList.remove("has-static");
+  }
+
+  var REACHING = ["pointerover", "click", "focus"];
+
+  function keepDrawing(target, drawings) {
+    var observer = null;
+    var printing = false;
+
+    function reached(event) {
+      // A finger on its way to scroll the page is not reaching for the chart; its tap (click) is.
+      if (event.type === "pointerover" && event.pointerType === "touch") {
+        return;
+      }
+      toInteractive();
+    }
+
+    function toInteractive() {
+      REACHING.forEach(function (type) {
+        target.removeEventListener(type, reached);
+      });
+      if (observer) {
+        observer.disconnect();
+      }
+      window.removeEventListener("beforeprint", beforePrint);
+      window.removeEventListener("afterprint", afterPrint);
+      target.setAttribute("aria-busy", "true");
+      interactive().then(function () {
+        target.removeAttribute("aria-busy");
+        // Not a stop for the keyboard any more, once it has left (plotly.js's modebar is).
+        if (document.activeElement === target) {
+          target.addEventListener("blur", function () {
+            target.removeAttribute("tabindex");
+          }, { once: true });
+        } else {
+          target.removeAttribute("tabindex");
+        }
+      });
+    }
+
+    function fit() {
+      if (printing) {
+        return;
+      }
+      var width = target.clientWidth;
+      var chosen = drawingFor(drawings, width);
+      if (chosen) {
+        showDrawing(target, drawings, chosen, width);
+      } else {
+        toInteractive();
+      }
+    }
+
+    function beforePrint() {
+      printing = true;
+      var figure = JSON.parse(document.getElementById("chart-data").textContent);
+      var chosen = nearestDrawing(drawings, chooseLayout(figure, PRINT_WIDTH), PRINT_WIDTH);
+      if (chosen) {
+        showDrawing(target, drawings, chosen, PRINT_WIDTH);
+      }
+    }
+
+    function afterPrint() {
+      printing = false;
+      fit();
+    }
+
+    REACHING.forEach(function (type) {
+      target.addEventListener(type, reached);
+    });
+    if (window.ResizeObserver) {
+      observer = new window.ResizeObserver(fit);
+      observer.observe(target);
+    }
+    window.addEventListener("beforeprint", beforePrint);
+    window.addEventListener("afterprint", afterPrint);
+  }
+
+  function start() {
+    if (!window.Promise) {
+      return;
+    }
+    var target = document.getElementById("chart");
+    var drawings = target ? target.querySelectorAll("svg.chart-static") : [];
+    var width = target ? target.clientWidth : 0;
+    var chosen = drawings.length ? drawingFor(drawings, width) : null;
+    if (chosen) {
+      showDrawing(target, drawings, chosen, width);
+      keepDrawing(target, drawings);
+      return;
+    }
+    if (target && drawings.length) {
+      removeDrawings(target);
+      target.removeAttribute("tabindex");
+    }
+    interactive();
   }
 
   if (document.readyState === "loading") {

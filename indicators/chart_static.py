@@ -1,0 +1,155 @@
+"""A chart page's chart drawn on the server as SVG, written into the page (issue 16).
+
+plotly.js is most of a chart page's weight and of its work on a phone: running it and drawing
+takes over half a second of a slow phone's main thread. So the page carries its chart already
+drawn: the page's own figure, drawn by the server's Chromium (``png.page_svg``) at a few widths in
+each of its two layouts, as inline SVG that uses the page's fonts and colours (dark mode
+included: ``svg_export.for_page``). static/js/chart.js shows the drawing made for the chart's
+width, and runs plotly.js only when the reader reaches for the chart (a pointer over it, a tap, the
+keyboard) or when no drawing suits the width; the interactive chart then takes its place.
+
+Drawing takes Chromium about 0.2 s a width, so it is never done in a request: the first request
+for a figure queues ``draw_static_chart`` for the background worker (``manage.py db_worker``) and
+gets plotly.js as before; the page is then kept only briefly (``PENDING_PAGE_SECONDS``), so that
+the copy with the drawing soon replaces it. Drawings are kept by the figure's content (its JSON
+text): a figure unchanged by a data change keeps its drawing, a changed one gets a new key. A task
+backend that cannot run tasks later (ImmediateBackend) would draw in the request: then pages go
+without (``SMEDASH_STATIC_CHARTS=0`` turns them off everywhere).
+"""
+
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.core.cache import caches
+from django.utils.safestring import mark_safe
+from django_tasks import default_task_backend, task
+
+from . import png
+
+logger = logging.getLogger(__name__)
+
+# The widths (CSS px) each layout is drawn at: phones (charts 286–418 px wide on 320–430 px
+# screens) and desktop windows (1206 px: the page's widest column, from 1280 px windows on).
+NARROW_WIDTHS = (320, 380)
+WIDE_WIDTHS = (1000, 1206)
+WIDEST_CHART = 1206  # site.css: .wrap's 78rem, less its padding and the chart's border
+# A drawing is shown at widths within this share of the width it was drawn at: its text is then
+# within 10 % of the size plotly.js would draw it. Elsewhere, plotly.js draws the chart.
+SCALE_TOLERANCE = 0.1
+REVISION = 1  # part of every key: raise it when the drawing changes, so old ones are not used
+CACHE_SECONDS = 24 * 60 * 60  # the figure's text is the key: age only clears unasked ones
+QUEUED_SECONDS = 600  # a queued drawing is not queued again for this long (or until it has run)
+PENDING_PAGE_SECONDS = 30  # how long a page still waiting for its drawing is kept whole
+
+
+def variants(figure):
+    """``[(layout, drawn width, shown from, shown below)]``: the drawings a page's figure gets
+    (the dict of ``chart_page.figure_json``), each shown at chart widths (CSS px, rounded) in its
+    range ``[from, below)``. The ranges do not overlap, and each stays on its side of
+    ``wide_min_width``, where the page switches layouts, and within the page's widest column."""
+    wide_min = (figure.get("wide_min_width") or 0) if figure.get("narrow") else 0
+    kinds = [("wide", WIDE_WIDTHS, wide_min, WIDEST_CHART + 1)]
+    if figure.get("narrow"):
+        kinds.insert(0, ("narrow", NARROW_WIDTHS, 0, wide_min))
+    found = []
+    for kind, widths, low, high in kinds:
+        ordered = sorted(widths)
+        for index, width in enumerate(ordered):
+            start = width * (1 - SCALE_TOLERANCE)
+            end = width * (1 + SCALE_TOLERANCE)
+            if index > 0:  # halfway to the neighbour, where both would do
+                start = max(start, (ordered[index - 1] + width) / 2)
+            if index + 1 < len(ordered):
+                end = min(end, (width + ordered[index + 1]) / 2)
+            start, end = round(max(start, low)), round(min(end, high))
+            if start < end:
+                found.append((kind, width, start, end))
+    return found
+
+
+def _drawings():
+    """Where drawings are kept: settings' ``drawings`` cache, which the worker and the page
+    servers share (Redis, else files); the default cache where settings name none."""
+    return caches["drawings" if "drawings" in settings.CACHES else "default"]
+
+
+def _key(figure_text):
+    spec = repr((REVISION, NARROW_WIDTHS, WIDE_WIDTHS, SCALE_TOLERANCE, WIDEST_CHART))
+    return hashlib.sha256(f"{spec}\n{figure_text}".encode()).hexdigest()[:40]
+
+
+def drawing_key(figure_text):
+    return f"smedash:static-chart:{_key(figure_text)}"
+
+
+def queued_key(figure_text):
+    return f"smedash:static-chart-queued:{_key(figure_text)}"
+
+
+def enabled():
+    """Drawings only where a worker draws them: a backend that runs tasks later."""
+    return getattr(settings, "SMEDASH_STATIC_CHARTS", True) and default_task_backend.supports_defer
+
+
+def page_markup(figure_text):
+    """The drawings of the page's figure (``chart_page.figure_json``'s text) as safe markup for
+    #chart, or None: not drawn yet (its drawing is then queued) or turned off."""
+    if not enabled():
+        return None
+    markup = _drawings().get(drawing_key(figure_text))
+    if markup is not None:
+        return mark_safe(markup)  # noqa: S308 (our own drawing, cleaned by svg_export.for_page)
+    _queue(figure_text)
+    return None
+
+
+def _queue(figure_text):
+    if _drawings().add(queued_key(figure_text), True, QUEUED_SECONDS) is False:
+        return
+    try:
+        draw_static_chart.enqueue(figure_text)
+    except Exception:  # the page is served with plotly.js all the same
+        _drawings().delete(queued_key(figure_text))
+        logger.exception("static chart: the drawing could not be queued")
+
+
+def drawings(figure):
+    """The markup of every drawing of ``figure`` (``variants``), one <svg> each."""
+    parts = []
+    for index, (kind, width, start, end) in enumerate(variants(figure)):
+        chosen = figure["narrow"] if kind == "narrow" else figure
+        layout = dict(chosen["layout"])
+        height = layout.get("height")
+        attributes = {
+            "class": "chart-static",
+            "data-layout": kind,
+            "data-min": str(start),
+            "data-max": str(end),
+            "aria-hidden": "true",  # #chart's label and the table say what it shows
+            "focusable": "false",
+        }
+        parts.append(
+            png.page_svg(
+                {"data": chosen["data"], "layout": layout},
+                width=width,
+                height=height,
+                prefix=f"s{index}-",
+                attributes=attributes,
+            )
+        )
+    return "".join(parts)
+
+
+@task()
+def draw_static_chart(figure_text):
+    """Draw the page figure's drawings and keep them (``page_markup`` finds them)."""
+    try:
+        key = drawing_key(figure_text)
+        if _drawings().get(key) is not None:
+            return "drawn already"
+        _drawings().set(key, drawings(json.loads(figure_text)), CACHE_SECONDS)
+        return "drawn"
+    finally:
+        _drawings().delete(queued_key(figure_text))
