@@ -9,9 +9,10 @@ PORT ?= 8000
 .PHONY: run setup install assets static messages migrate seed test lint format clean \
 	serve-prod backup restore bench bench-first-bar faults screenshots
 
-# The worker that runs large imports in the background (manage.py db_worker: its queue is in the
-# database, no Redis needed), in a loop that starts it again 2 s after it stops on an error (on
-# SQLite it gives up when another process keeps the database locked for over 5 s). TERM stops both.
+# The worker that runs large imports and draws the pages' charts in the background (manage.py
+# db_worker: its queue is in the database, no Redis needed), in a loop that starts it again 2 s
+# after it stops on an error (on SQLite it gives up when another process keeps the database locked
+# for over 5 s). TERM stops both.
 WORKER_LOOP = ( trap 'kill $$w 2>/dev/null; exit 0' TERM; \
 	while :; do $(1) $(MANAGE) db_worker --no-reload & w=$$!; wait $$w && exit 0; sleep 2; done )
 
@@ -106,7 +107,7 @@ serve-prod: install assets messages
 	$(PROD_ENV) $(MANAGE) migrate --no-input -v0
 	$(PROD_ENV) $(MANAGE) load_seed
 	$(PROD_ENV) $(MANAGE) collectstatic --no-input -v0
-	@echo "SMEdash on http://127.0.0.1:8001 and http://127.0.0.1:8002, and a worker for imports in the background (Ctrl-C stops all three)"
+	@echo "SMEdash on http://127.0.0.1:8001 and http://127.0.0.1:8002, and a worker for imports and drawn charts in the background (Ctrl-C stops all three)"
 	$(call WORKER_LOOP,$(PROD_ENV)) & worker=$$!; \
 	  $(PROD_ENV) GUNICORN_BIND=127.0.0.1:8001 $(BIN)/gunicorn -c gunicorn.conf.py smedash.wsgi & \
 	  pid=$$!; trap "kill $$pid $$worker 2>/dev/null" EXIT INT TERM; \

@@ -21,7 +21,8 @@ What it does, on loopback only:
    `plotly.js-basic-dist-min` bundle from node_modules, gzip-compressed, served by a second
    gunicorn with WhiteNoise on REF_PORT;
 4. loads page and reference alternately, each in a fresh browser context (empty cache), and
-   records the time from navigation to the first bar (or line) in the DOM and the frame after it
+   records the time from navigation to the first bar (or line) in the DOM and rendered (the
+   page's drawings for other widths are in the DOM but hidden) and the frame after it
    (performance.now(), whose origin is the navigation), and the bytes transferred (encoded, as
    Chromium counts them, headers included);
 5. Lighthouse 12 (mobile: simulated slow 4G, 4x CPU slowdown) on each page and language; with
@@ -188,7 +189,7 @@ class TaskWorker:
         self.process.wait(timeout=30)
 
 
-def warm(urls, seconds=120):
+def wait_for_drawings(urls, seconds=120):
     """Ask for every page until each comes with its chart drawn by the worker, as it does once a
     site has served it (a page still waiting for its drawing is kept for 30 s only). Those that
     never do are returned."""
@@ -360,7 +361,7 @@ def main():
                         print(f"skipped: {name} ({lang}): {url} answers {status} with no chart (not built yet?)")
                         continue
                     pairs[(name, lang)] = (url, write_reference(body.decode(), lang, ref_dir, name))
-            for url in sorted(warm([page_url for page_url, _ref in pairs.values()])):
+            for url in sorted(wait_for_drawings([page_url for page_url, _ref in pairs.values()])):
                 print(f"no drawing: {url} still comes without its chart drawn by the worker")
                 missed.append(f"{url}: not drawn by the worker")
             for page_url, _ref in pairs.values():

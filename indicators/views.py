@@ -158,18 +158,28 @@ def _chart_page(request, template, data, errors, build_chart, name, context=None
         return render(request, template, {**context, "errors": errors}, status=400)
     context["meta"] = _meta(request, data, data["url"], chart=True)
     if data["figures"]:
-        context["chart_json"] = chart_page.figure_json(build_chart(data), f"smedash-{name}")
-        context["plotly_locale"] = chart_page.modebar_locale()
-        # The chart already drawn, when the worker has drawn it (else plotly.js draws it).
-        context["static_chart"] = chart_static.page_markup(context["chart_json"])
+        _chart(context, build_chart(data), f"smedash-{name}")
         context["share_url"] = absolute(request, data["url"])
         # The "Embed" action (includes/embed_action.html): the <iframe> code, as tall as the embed.
         height = share.chart_height(json.loads(context["chart_json"]))
         context["embed_code"] = share.embed_code(data, lambda path: absolute(request, path), height)
-    response = render(request, template, context)
+    return _canonical(_kept_while_drawing(render(request, template, context), context), *_addresses(data["url"]))
+
+
+def _chart(context, figure, filename):
+    """The chart's figure for plotly.js, its modebar's texts, and the chart already drawn by the
+    worker (``chart_static``; None until it is, and plotly.js draws it at load)."""
+    context["chart_json"] = chart_page.figure_json(figure, filename)
+    context["plotly_locale"] = chart_page.modebar_locale()
+    context["static_chart"] = chart_static.page_markup(context["chart_json"])
+
+
+def _kept_while_drawing(response, context):
+    """A page whose chart is still being drawn is kept whole only briefly: the copy with the
+    drawing replaces it soon after the worker has drawn it."""
     if context.get("chart_json") and context["static_chart"] is None and chart_static.enabled():
-        response.smedash_keep_seconds = chart_static.PENDING_PAGE_SECONDS  # until it is drawn
-    return _canonical(response, *_addresses(data["url"]))
+        response.smedash_keep_seconds = chart_static.PENDING_PAGE_SECONDS
+    return response
 
 
 def _addresses(url):
@@ -271,9 +281,8 @@ def _embed(request, load, code, build_chart, name):
     if errors:
         return render(request, template, {**context, "errors": errors}, status=400)
     if data["figures"]:
-        context["chart_json"] = chart_page.figure_json(build_chart(data), f"smedash-{name(data)}")
-        context["plotly_locale"] = chart_page.modebar_locale()
-    response = render(request, template, context)
+        _chart(context, build_chart(data), f"smedash-{name(data)}")
+    response = _kept_while_drawing(render(request, template, context), context)
     return _canonical(response, *_addresses(share.embed_path(data["url"])))
 
 

@@ -181,6 +181,17 @@ def test_a_drawing_is_kept_by_the_figure_so_area_and_trend_pages_get_their_own(c
         assert html.count('class="chart-static"') == len(chart_static.variants(json.loads(text)))
 
 
+def test_the_embed_carries_its_drawing_too(client, seeded, chromium):
+    address = "/fa/compare/firm_share/embed/"
+    pending = client.get(address)
+    assert "chart-static" not in pending.content.decode()
+    assert pending.smedash_keep_seconds == chart_static.PENDING_PAGE_SECONDS
+    chart_static.draw_static_chart.call(figure_text_of(pending.content.decode()))
+    caches["default"].clear()
+    html = client.get(address).content.decode()
+    assert html.count('class="chart-static"') == 4 and 'class="chart has-static"' in html
+
+
 def test_a_page_is_never_kept_waiting_when_the_drawing_cannot_be_queued(client, seeded):
     with mock.patch.object(chart_static, "draw_static_chart") as task:
         task.enqueue.side_effect = RuntimeError("queue down")
