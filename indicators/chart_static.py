@@ -30,14 +30,15 @@ from . import png
 
 logger = logging.getLogger(__name__)
 
-# The widths (CSS px) each layout is drawn at: phones (charts 286–418 px wide on 320–430 px
-# screens) and desktop windows (1206 px: the page's widest column, from 1280 px windows on).
-NARROW_WIDTHS = (320, 380)
+# The widths (CSS px) each layout is drawn at: phones (charts 278–396 px wide on 320–430 px
+# screens), laptops, and desktop windows (1206 px: the page's widest column, from 1280 px on).
+NARROW_WIDTHS = (300, 340, 380)
 WIDE_WIDTHS = (1000, 1206)
 WIDEST_CHART = 1206  # site.css: .wrap's 78rem, less its padding and the chart's border
 # A drawing is shown at widths within this share of the width it was drawn at: its text is then
-# within 10 % of the size plotly.js would draw it. Elsewhere, plotly.js draws the chart.
-SCALE_TOLERANCE = 0.1
+# within 8 % of the size plotly.js would draw it, so the narrow layout's smallest (12 px) stays
+# at 11 px or more on a phone. Elsewhere, plotly.js draws the chart.
+SCALE_TOLERANCE = 0.08
 REVISION = 1  # part of every key: raise it when the drawing changes, so old ones are not used
 CACHE_SECONDS = 24 * 60 * 60  # the figure's text is the key: age only clears unasked ones
 QUEUED_SECONDS = 600  # a queued drawing is not queued again for this long (or until it has run)

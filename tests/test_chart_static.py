@@ -13,6 +13,8 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from indicators import browser, chart_static, svg_export
@@ -57,8 +59,10 @@ def test_each_width_has_at_most_one_drawing_on_its_side_of_the_layout_switch(wid
         if shown:
             kind, drawn = shown[0]
             assert kind == ("narrow" if width < wide_min_width else "wide"), (width, kind)
-            # Its text within 10 % of the size plotly.js would draw it at this width.
+            # Its text within 8 % of the size plotly.js would draw it at this width: the narrow
+            # layout's smallest, 12 px, at 11 px or more (tests/browser/helpers.MIN_CHART_FONT).
             assert abs(width / drawn - 1) <= chart_static.SCALE_TOLERANCE + 0.005, (width, drawn)
+            assert kind == "wide" or 12 * width / drawn >= 11, (width, drawn)
     # Phones from 320 to 430 px wide (charts 286–396 px) and desktop windows get a drawing.
     for width in (288, 326, 341, 356, 378, 396, 1206):
         assert any(start <= width < end for _kind, _drawn, start, end in found), width
@@ -144,6 +148,24 @@ def test_a_page_without_its_drawing_queues_it_once_and_is_kept_briefly(client, s
     assert len(queued()) == 1
 
 
+def test_queueing_a_drawing_costs_one_write_and_a_drawn_page_none(client, seeded, settings):
+    def queries(address):
+        caches["default"].clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(address).status_code == 200
+        return [query["sql"] for query in captured.captured_queries]
+
+    settings.SMEDASH_STATIC_CHARTS = False
+    plain = queries(COMPARE)
+    settings.SMEDASH_STATIC_CHARTS = True
+    pending = queries(COMPARE)
+    extra = [sql for sql in pending if sql not in plain]
+    assert len(pending) == len(plain) + 1 and extra[0].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
+    assert len(queries(COMPARE)) == len(plain)  # queued already: nothing more
+    caches["drawings"].set(chart_static.drawing_key(figure_text_of(client.get(COMPARE).content.decode())), "<svg/>")
+    assert len(queries(COMPARE)) == len(plain)
+
+
 def test_the_worker_draws_it_and_the_page_then_carries_it(client, seeded, chromium):
     text = figure_text(client, COMPARE)
     [task] = queued()
@@ -158,7 +180,7 @@ def test_the_worker_draws_it_and_the_page_then_carries_it(client, seeded, chromi
     drawings = SVG_TAG.findall(chart.group(1))
     figure = json.loads(text)
     expected = chart_static.variants(figure)
-    assert len(drawings) == len(expected) == 4
+    assert len(drawings) == len(expected) == 5
     for root, (kind, width, start, end) in zip(drawings, expected, strict=True):
         assert f'data-layout="{kind}"' in root and f'data-min="{start}"' in root and f'data-max="{end}"' in root
         height = (figure["narrow"] if kind == "narrow" else figure)["layout"]["height"]
@@ -166,9 +188,9 @@ def test_the_worker_draws_it_and_the_page_then_carries_it(client, seeded, chromi
     body = chart.group(1)
     assert "<script" not in body and "@font-face" not in body and "rgb(" not in body
     ids = re.findall(r'\bid="([^"]+)"', html)
-    assert len(ids) == len(set(ids))  # four drawings of one chart, no id twice on the page
+    assert len(ids) == len(set(ids))  # five drawings of one chart, no id twice on the page
     # The drawing says what the page's chart says, in Persian digits: the title, every bar's value.
-    assert "سهم بنگاه‌های کوچک و متوسط" in body and body.count('class="point"') >= 4 * 12
+    assert "سهم بنگاه‌های کوچک و متوسط" in body and body.count('class="point"') >= 5 * 12
     assert re.search("[۰-۹]+٪", body) and not re.search(r"[0-9]+%", body)
 
 
@@ -189,7 +211,7 @@ def test_the_embed_carries_its_drawing_too(client, seeded, chromium):
     chart_static.draw_static_chart.call(figure_text_of(pending.content.decode()))
     caches["default"].clear()
     html = client.get(address).content.decode()
-    assert html.count('class="chart-static"') == 4 and 'class="chart has-static"' in html
+    assert html.count('class="chart-static"') == 5 and 'class="chart has-static"' in html
 
 
 def test_a_page_is_never_kept_waiting_when_the_drawing_cannot_be_queued(client, seeded):

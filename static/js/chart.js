@@ -393,6 +393,37 @@
 
   var REACHING = ["pointerover", "click", "focus"];
 
+  /* Where a click on the drawing leads: its point's customdata ("#anchor": the figure's quote,
+     where plotly.js's chart leads on plotly_click), or null. The drawing's points are plotly.js's
+     own (g.trace > .points > .point), in its order: the traces of one type in the order of the
+     figure's data, a trace's points in the order of its values, those without a value not drawn. */
+  function pointedQuote(event, drawing) {
+    var point = event.target && event.target.closest ? event.target.closest(".point") : null;
+    var trace = point ? point.closest(".trace") : null;
+    if (!trace || !drawing || !drawing.contains(trace)) {
+      return null;
+    }
+    var figure = JSON.parse(document.getElementById("chart-data").textContent);
+    var chosen = drawing.getAttribute("data-layout") === "narrow" ? figure.narrow : figure;
+    var type = trace.classList.contains("bars") ? "bar" : "scatter";
+    var sameType = chosen.data.filter(function (data) {
+      return (data.type || "scatter") === type;
+    });
+    var traces = Array.prototype.filter.call(trace.parentNode.children, function (element) {
+      return element.classList.contains("trace");
+    });
+    var data = sameType[traces.indexOf(trace)];
+    var points = trace.querySelectorAll(".point");
+    var values = (data && data.customdata) || [];
+    if (values.length !== points.length) {
+      values = values.filter(function (value, i) {
+        return data.x[i] !== null && data.y[i] !== null;
+      });
+    }
+    var value = values.length === points.length ? values[Array.prototype.indexOf.call(points, point)] : null;
+    return typeof value === "string" && value.charAt(0) === "#" ? value : null;
+  }
+
   function keepDrawing(target, drawings) {
     var observer = null;
     var printing = false;
@@ -457,6 +488,14 @@
 
     REACHING.forEach(function (type) {
       target.addEventListener(type, reached);
+    });
+    // A click on a bar (or a marker) of the drawing leads to its quote, as on the interactive
+    // chart, also while plotly.js is on its way.
+    target.addEventListener("click", function (event) {
+      var quote = pointedQuote(event, target.querySelector("svg.chart-static.is-shown"));
+      if (quote) {
+        window.location.hash = quote;
+      }
     });
     if (window.ResizeObserver) {
       observer = new window.ResizeObserver(fit);

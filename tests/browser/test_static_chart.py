@@ -7,6 +7,7 @@ The suite has no worker: each test has the page's figure drawn first, as the wor
 live server's process (the drawings' cache is that process's memory).
 """
 
+import json
 import re
 
 import pytest
@@ -68,7 +69,7 @@ def test_a_phone_shows_the_drawn_chart_without_plotly_and_a_tap_brings_the_inter
     page.goto(address)
     page.locator(SHOWN).wait_for()
     now = state(page)
-    assert now["static"] == "shown" and now["layout"] == "narrow" and now["shown"] == 1 and now["drawings"] == 4
+    assert now["static"] == "shown" and now["layout"] == "narrow" and now["shown"] == 1 and now["drawings"] == 5
     assert abs(now["shownWidth"] - now["width"]) <= 1  # scaled to the chart's box
     assert not now["plotly"] and requests == []  # not fetched, not run
     # Right to left: the category labels on the right, the bars growing leftwards from the axis.
@@ -85,7 +86,13 @@ def test_a_phone_shows_the_drawn_chart_without_plotly_and_a_tap_brings_the_inter
     screenshot(page, f"static-chart-{lang}-360")
     assert run_axe(page) == [], describe_violations(run_axe(page))
 
-    page.locator("#chart").tap()
+    # A tap on a bar leads to its quote, as on the interactive chart, and brings that chart.
+    figure = json.loads(page.locator("#chart-data").text_content())
+    anchors = [anchor for trace in figure["narrow"]["data"] if trace["type"] == "bar" for anchor in trace["customdata"]]
+    page.locator(f"{SHOWN} .bars .point path").nth(2).tap()
+    page.wait_for_function(f"() => location.hash === {json.dumps(anchors[2])}")
+    page.locator(anchors[2]).wait_for()
+    assert page.locator(anchors[2]).is_visible()
     page.locator(BARS).first.wait_for(state="attached")
     after = state(page)
     assert after["drawings"] == 0 and after["static"] is None and after["interactive"] and after["plotly"]
@@ -144,9 +151,31 @@ def test_a_width_no_drawing_suits_gets_the_interactive_chart_at_once_or_when_tur
     page = open_page(**SCREENS["360"])
     page.goto(address)
     page.locator(SHOWN).wait_for()
-    assert not state(page)["plotly"]
     page.set_viewport_size({"width": 740, "height": 360})  # the phone turned: no drawing for a 698 px chart
     page.locator("#chart.js-plotly-plot .scatterlayer .js-line").first.wait_for(state="attached")
     after = state(page)
     assert after["drawings"] == 0 and after["interactive"] and after["width"] > 650
+    assert_no_problems(page)
+
+
+def test_a_tap_on_a_marker_of_a_drawn_line_leads_to_its_quote(open_page):
+    page = open_page(**SCREENS["360"])
+    page.goto(drawn(page, "fa", "/trends/sme_count/?areas=IRN"))  # 1353 and 1375: a gap between
+    page.locator(SHOWN).wait_for()
+    assert not state(page)["plotly"]
+    # A tap on a marker leads to its figure's quote (a line's gaps are values not drawn).
+    figure = json.loads(page.locator("#chart-data").text_content())
+    lines = [
+        [a for a, x, y in zip(t["customdata"], t["x"], t["y"], strict=True) if None not in (x, y)]
+        for t in figure["narrow"]["data"]
+    ]
+    longest = max(range(len(lines)), key=lambda index: len(lines[index]))
+    anchors = lines[longest]
+    markers = page.locator(f"{SHOWN} .scatterlayer .trace").nth(longest).locator(".point")
+    assert markers.count() == len(anchors) >= 2
+    assert None in figure["narrow"]["data"][longest]["y"]
+    markers.last.tap(force=True)
+    page.wait_for_function(f"() => location.hash === {json.dumps(anchors[-1])}")
+
+    page.locator(anchors[-1]).wait_for()
     assert_no_problems(page)
