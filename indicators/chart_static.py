@@ -9,9 +9,10 @@ width, and runs plotly.js only when the reader reaches for the chart (a pointer 
 keyboard) or when no drawing suits the width; the interactive chart then takes its place.
 
 Drawing takes Chromium about 0.2 s a width, so it is never done in a request: the first request
-for a figure queues ``draw_static_chart`` for the background worker (``manage.py db_worker``) and
-gets plotly.js as before; the page is then kept only briefly (``PENDING_PAGE_SECONDS``), so that
-the copy with the drawing soon replaces it. Drawings are kept by the figure's content (its JSON
+for a figure queues ``draw_static_chart`` for the background worker (``manage.py db_worker``), below
+the imports' priority and never more than MAX_PENDING at once, and gets plotly.js as before; the
+page is then kept only briefly (``PENDING_PAGE_SECONDS``), so that the copy with the drawing soon
+replaces it. Drawings are kept by the figure's content (its JSON
 text): a figure unchanged by a data change keeps its drawing, a changed one gets a new key. A task
 backend that cannot run tasks later (ImmediateBackend) would draw in the request: then pages go
 without (``SMEDASH_STATIC_CHARTS=0`` turns them off everywhere).
@@ -43,6 +44,8 @@ REVISION = 1  # part of every key: raise it when the drawing changes, so old one
 CACHE_SECONDS = 24 * 60 * 60  # the figure's text is the key: age only clears unasked ones
 QUEUED_SECONDS = 600  # a queued drawing is not queued again for this long (or until it has run)
 PENDING_PAGE_SECONDS = 30  # how long a page still waiting for its drawing is kept whole
+MAX_PENDING = 50  # figures waiting for the worker at most; more new ones get no drawing for now
+PENDING_KEY = "smedash:static-chart-pending"
 
 
 def variants(figure):
@@ -76,17 +79,19 @@ def _drawings():
     return caches["drawings" if "drawings" in settings.CACHES else "default"]
 
 
-def _key(figure_text):
+def figure_key(figure_text):
+    """The figure's name among drawings: a digest of its text and of how it is drawn."""
     spec = repr((REVISION, NARROW_WIDTHS, WIDE_WIDTHS, SCALE_TOLERANCE, WIDEST_CHART))
     return hashlib.sha256(f"{spec}\n{figure_text}".encode()).hexdigest()[:40]
 
 
-def drawing_key(figure_text):
-    return f"smedash:static-chart:{_key(figure_text)}"
+def drawing_key(key):
+    return f"smedash:static-chart:{key}"
 
 
-def queued_key(figure_text):
-    return f"smedash:static-chart-queued:{_key(figure_text)}"
+def queued_key(key):
+    """Where a queued figure's text waits for the worker (the task itself carries only the key)."""
+    return f"smedash:static-chart-queued:{key}"
 
 
 def enabled():
@@ -99,24 +104,43 @@ def page_markup(figure_text):
     #chart, or None: not drawn yet (its drawing is then queued) or turned off."""
     if not enabled():
         return None
-    markup = _drawings().get(drawing_key(figure_text))
+    key = figure_key(figure_text)
+    markup = _drawings().get(drawing_key(key))
     if markup is not None:
         return mark_safe(markup)  # noqa: S308 (our own drawing, cleaned by svg_export.for_page)
-    _queue(figure_text)
+    _queue(key, figure_text)
     return None
 
 
-def _queue(figure_text):
-    if _drawings().add(queued_key(figure_text), True, QUEUED_SECONDS) is False:
+def _queue(key, figure_text):
+    """Queue the figure's drawing, once, and only while fewer than MAX_PENDING wait: many new
+    views at once (a crawler, a flood of distinct queries) then cost the worker and the queue a
+    bounded amount, and the pages beyond it are drawn by plotly.js. The text waits in the cache,
+    the task names only its key: the queue's rows stay small."""
+    drawings = _drawings()
+    drawings.add(PENDING_KEY, 0, QUEUED_SECONDS)  # a count left wrong by a killed worker expires
+    if (drawings.get(PENDING_KEY) or 0) >= MAX_PENDING:
         return
+    if drawings.add(queued_key(key), figure_text, QUEUED_SECONDS) is not True:
+        return  # queued already, or the cache cannot keep the text for the worker (Redis down)
     try:
-        draw_static_chart.enqueue(figure_text)
+        draw_static_chart.enqueue(key)
     except Exception:  # the page is served with plotly.js all the same
-        _drawings().delete(queued_key(figure_text))
+        drawings.delete(queued_key(key))
         logger.exception("static chart: the drawing could not be queued")
+        return
+    _count_pending(+1)
 
 
-def drawings(figure):
+def _count_pending(delta):
+    try:
+        if _drawings().incr(PENDING_KEY, delta) < 0:
+            _drawings().set(PENDING_KEY, 0, QUEUED_SECONDS)
+    except ValueError:  # expired meanwhile: nothing to count from
+        pass
+
+
+def drawings_of(figure):
     """The markup of every drawing of ``figure`` (``variants``), one <svg> each."""
     parts = []
     for index, (kind, width, start, end) in enumerate(variants(figure)):
@@ -143,14 +167,19 @@ def drawings(figure):
     return "".join(parts)
 
 
-@task()
-def draw_static_chart(figure_text):
-    """Draw the page figure's drawings and keep them (``page_markup`` finds them)."""
+# Below the default priority: a large import queued meanwhile runs first.
+@task(priority=-50)
+def draw_static_chart(key):
+    """Draw the queued figure's drawings and keep them (``page_markup`` finds them)."""
+    drawings = _drawings()
     try:
-        key = drawing_key(figure_text)
-        if _drawings().get(key) is not None:
+        figure_text = drawings.get(queued_key(key))
+        if figure_text is None:
+            return "gone"  # its wait expired, or the cache lost it: the next page view queues it again
+        if drawings.get(drawing_key(key)) is not None:
             return "drawn already"
-        _drawings().set(key, drawings(json.loads(figure_text)), CACHE_SECONDS)
+        drawings.set(drawing_key(key), drawings_of(json.loads(figure_text)), CACHE_SECONDS)
         return "drawn"
     finally:
-        _drawings().delete(queued_key(figure_text))
+        drawings.delete(queued_key(key))
+        _count_pending(-1)

@@ -7,6 +7,7 @@ Tests that draw need Chromium (the ``chromium`` fixture: skipped without it, a f
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from unittest import mock
 
@@ -17,8 +18,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
+from countries.models import Area
 from indicators import browser, chart_static, svg_export
 from indicators.cache import PAGE_SECONDS
+from indicators.models import Indicator, Observation, Source
 
 COMPARE = "/fa/compare/firm_share/"
 AREA = "/ar/areas/IRN/"
@@ -143,7 +146,10 @@ def test_a_page_without_its_drawing_queues_it_once_and_is_kept_briefly(client, s
     assert "chart-static" not in html and "has-static" not in chart and "tabindex" not in chart
     assert response.smedash_keep_seconds == chart_static.PENDING_PAGE_SECONDS
     [task] = queued()
-    assert task.args_kwargs["args"] == [figure_text(client, COMPARE)]  # the page's own figure
+    text = figure_text_of(html)
+    assert task.args_kwargs["args"] == [chart_static.figure_key(text)]  # the page's own figure, by name
+    assert task.priority < 0  # a large import queued meanwhile goes first
+    assert caches["drawings"].get(chart_static.queued_key(chart_static.figure_key(text))) == text
     client.get(COMPARE + "?year=latest")  # another address of the same figure: not queued again
     assert len(queued()) == 1
 
@@ -162,7 +168,8 @@ def test_queueing_a_drawing_costs_one_write_and_a_drawn_page_none(client, seeded
     extra = [sql for sql in pending if sql not in plain]
     assert len(pending) == len(plain) + 1 and extra[0].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
     assert len(queries(COMPARE)) == len(plain)  # queued already: nothing more
-    caches["drawings"].set(chart_static.drawing_key(figure_text_of(client.get(COMPARE).content.decode())), "<svg/>")
+    key = chart_static.figure_key(figure_text_of(client.get(COMPARE).content.decode()))
+    caches["drawings"].set(chart_static.drawing_key(key), "<svg/>")
     assert len(queries(COMPARE)) == len(plain)
 
 
@@ -170,7 +177,10 @@ def test_the_worker_draws_it_and_the_page_then_carries_it(client, seeded, chromi
     text = figure_text(client, COMPARE)
     [task] = queued()
     assert chart_static.draw_static_chart.call(*task.args_kwargs["args"]) == "drawn"
-    assert chart_static.draw_static_chart.call(text) == "drawn already"
+    key = chart_static.figure_key(text)
+    assert chart_static.draw_static_chart.call(key) == "gone"  # no longer waiting: nothing to do
+    caches["drawings"].set(chart_static.queued_key(key), text)  # queued again after a long wait
+    assert chart_static.draw_static_chart.call(key) == "drawn already"
     caches["default"].clear()  # the page kept without it
     response = client.get(COMPARE)
     html = response.content.decode()
@@ -197,7 +207,7 @@ def test_the_worker_draws_it_and_the_page_then_carries_it(client, seeded, chromi
 def test_a_drawing_is_kept_by_the_figure_so_area_and_trend_pages_get_their_own(client, seeded, chromium):
     for address in (AREA, TREND):
         text = figure_text(client, address)
-        chart_static.draw_static_chart.call(text)
+        assert chart_static.draw_static_chart.call(chart_static.figure_key(text)) == "drawn"
         caches["default"].clear()
         html = client.get(address).content.decode()
         assert html.count('class="chart-static"') == len(chart_static.variants(json.loads(text)))
@@ -208,7 +218,8 @@ def test_the_embed_carries_its_drawing_too(client, seeded, chromium):
     pending = client.get(address)
     assert "chart-static" not in pending.content.decode()
     assert pending.smedash_keep_seconds == chart_static.PENDING_PAGE_SECONDS
-    chart_static.draw_static_chart.call(figure_text_of(pending.content.decode()))
+    key = chart_static.figure_key(figure_text_of(pending.content.decode()))
+    assert chart_static.draw_static_chart.call(key) == "drawn"
     caches["default"].clear()
     html = client.get(address).content.decode()
     assert html.count('class="chart-static"') == 5 and 'class="chart has-static"' in html
@@ -220,13 +231,13 @@ def test_a_page_is_never_kept_waiting_when_the_drawing_cannot_be_queued(client, 
         response = client.get(COMPARE)
     assert task.enqueue.call_count == 1
     assert response.status_code == 200 and "chart-static" not in response.content.decode()
-    marker = chart_static.queued_key(figure_text_of(response.content.decode()))
+    marker = chart_static.queued_key(chart_static.figure_key(figure_text_of(response.content.decode())))
     assert not queued() and caches["drawings"].get(marker) is None  # the next request queues it again
 
 
 def test_a_backend_that_would_draw_in_the_request_gets_no_drawings(client, seeded, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    with mock.patch.object(chart_static, "drawings") as drawings:
+    with mock.patch.object(chart_static, "drawings_of") as drawings:
         response = client.get(COMPARE)
     assert response.status_code == 200 and not drawings.called
     assert "chart-static" not in response.content.decode() and not hasattr(response, "smedash_keep_seconds")
@@ -243,3 +254,59 @@ def test_a_pending_page_is_kept_for_less_time_than_a_page(client, seeded):
     with mock.patch("smedash.middleware.store") as store:
         client.get(COMPARE)
     assert store.call_args.args[3] == chart_static.PENDING_PAGE_SECONDS < PAGE_SECONDS
+
+
+def test_at_most_max_pending_figures_wait_for_the_worker(client, seeded, monkeypatch, chromium):
+    """A flood of new views (a crawler, distinct queries) costs the queue and the worker a bounded
+    amount: past MAX_PENDING waiting, pages go without a drawing (plotly.js draws them) and queue
+    nothing, until the worker has drawn some."""
+    monkeypatch.setattr(chart_static, "MAX_PENDING", 2)
+    views = [f"/en/compare/firm_share/?areas={code}" for code in ("IRN", "JPN", "KOR", "IND")]
+    for view in views[:3]:
+        assert client.get(view).status_code == 200
+    assert len(queued()) == 2 and caches["drawings"].get(chart_static.PENDING_KEY) == 2
+    assert chart_static.draw_static_chart.call(*queued()[0].args_kwargs["args"]) == "drawn"
+    assert caches["drawings"].get(chart_static.PENDING_KEY) == 1
+    client.get(views[3])
+    assert len(queued()) == 3
+
+
+def test_nothing_is_queued_when_the_cache_cannot_keep_the_figure_for_the_worker(client, seeded):
+    """Redis down (django-redis then answers None): queueing would add a row to the queue at every
+    page view, for a task that could not find its figure."""
+    with mock.patch.object(caches["drawings"], "add", return_value=None):
+        assert client.get(COMPARE).status_code == 200
+        assert client.get(COMPARE + "?year=latest").status_code == 200
+    assert not queued()
+
+
+def test_a_hostile_name_stays_text_in_the_drawing(client, seeded, chromium):
+    """Names are data: whatever markup one holds is drawn as its characters, never as markup."""
+    hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>&amp;"'
+    area = Area.objects.create(code="XSS", kind=Area.Kind.COUNTRY, name_en=hostile)
+    indicator = Indicator.objects.get(code="firm_share")
+    Observation.objects.create(
+        area=area, indicator=indicator, source=Source.objects.first(), value=97, quote="q", status="published"
+    )
+    address = "/en/compare/firm_share/?areas=XSS"
+    assert client.get(address).status_code == 200
+    [task] = queued()  # (the figure's text in the page is escaped for a <script> element)
+    assert chart_static.draw_static_chart.call(*task.args_kwargs["args"]) == "drawn"
+    caches["default"].clear()
+    html = client.get(address).content.decode()
+    body = re.search(r'<div id="chart"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert body.count("<svg") == len(chart_static.variants(json.loads(figure_text_of(html))))
+    tags = ElementsSeen()
+    tags.feed(body)  # as a browser's HTML parser reads it
+    assert not tags.seen & {"img", "script"} and not tags.handlers
+    assert "&lt;img src=x" in body  # drawn as its characters (the label wrapped in lines)
+
+
+class ElementsSeen(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.seen, self.handlers = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.add(tag)
+        self.handlers += [name for name, _value in attrs if name.startswith("on")]
