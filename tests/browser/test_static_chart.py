@@ -8,10 +8,10 @@ live server's process (the drawings' cache is that process's memory).
 """
 
 import json
-import re
 
 import pytest
 from django.core.cache import caches
+from django_tasks_db.models import DBTaskResult
 
 from indicators import browser, chart_static
 
@@ -29,12 +29,12 @@ def stop_the_browser_afterwards():
 
 
 def drawn(page, lang, path):
-    """The page's address, with its figure drawn by the worker's task and the page not kept
-    without it."""
+    """The page's address, with its figure drawn by the worker's task (queued by a first request,
+    as on a site) and the page not kept without it."""
     address = url(page, lang, path)
-    html = page.request.get(address).text()
-    text = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html, re.S).group(1)
-    assert chart_static.draw_static_chart.call(chart_static.figure_key(text)) == "drawn"  # queued by that request
+    assert page.request.get(address).ok
+    task = DBTaskResult.objects.filter(task_path="indicators.chart_static.draw_static_chart").latest("enqueued_at")
+    assert chart_static.draw_static_chart.call(*task.args_kwargs["args"]) == "drawn"
     caches["default"].clear()
     return address
 
