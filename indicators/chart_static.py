@@ -24,6 +24,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.utils.safestring import mark_safe
 from django_tasks import default_task_backend, task
 
@@ -95,8 +96,13 @@ def queued_key(key):
 
 
 def enabled():
-    """Drawings only where a worker draws them: a backend that runs tasks later."""
-    return getattr(settings, "SMEDASH_STATIC_CHARTS", True) and default_task_backend.supports_defer
+    """Drawings only where a worker draws them (a backend that runs tasks later) and a cache keeps
+    them (not CACHE_DISABLED's dummy cache, which would also forget what is queued)."""
+    return (
+        getattr(settings, "SMEDASH_STATIC_CHARTS", True)
+        and default_task_backend.supports_defer
+        and not isinstance(_drawings(), DummyCache)
+    )
 
 
 def page_markup(figure_text):

@@ -243,6 +243,17 @@ def test_a_backend_that_would_draw_in_the_request_gets_no_drawings(client, seede
     assert "chart-static" not in response.content.decode() and not hasattr(response, "smedash_keep_seconds")
 
 
+def test_without_a_cache_to_keep_them_there_are_no_drawings(client, seeded, settings):
+    """CACHE_DISABLED (benchmarks of uncached work): a dummy cache would forget what is queued,
+    so every page view would queue its figure again."""
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    settings.CACHES = {**settings.CACHES, "drawings": dummy}
+    for _ in range(2):
+        response = client.get(COMPARE)
+        assert response.status_code == 200 and "chart-static" not in response.content.decode()
+    assert not queued() and not hasattr(response, "smedash_keep_seconds")
+
+
 def test_drawings_can_be_turned_off(client, seeded, settings):
     settings.SMEDASH_STATIC_CHARTS = False
     response = client.get(COMPARE)
