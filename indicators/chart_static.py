@@ -21,12 +21,16 @@ without (``SMEDASH_STATIC_CHARTS=0`` turns them off everywhere).
 import hashlib
 import json
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
+from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django_tasks import default_task_backend, task
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from . import png
 
@@ -46,7 +50,9 @@ CACHE_SECONDS = 24 * 60 * 60  # the figure's text is the key: age only clears un
 QUEUED_SECONDS = 600  # a queued drawing is not queued again for this long (or until it has run)
 PENDING_PAGE_SECONDS = 30  # how long a page still waiting for its drawing is kept whole
 MAX_PENDING = 50  # figures waiting for the worker at most; more new ones get no drawing for now
-PENDING_KEY = "smedash:static-chart-pending"
+FAILED = ""  # kept in a drawing's place when the browser could not draw the figure
+FAILED_SECONDS = 3600
+TASK_PATH = "indicators.chart_static.draw_static_chart"
 
 
 def variants(figure):
@@ -96,54 +102,53 @@ def queued_key(key):
 
 
 def enabled():
-    """Drawings only where a worker draws them (a backend that runs tasks later) and a cache keeps
-    them (not CACHE_DISABLED's dummy cache, which would also forget what is queued)."""
+    """Drawings only where the worker draws them (the tasks' queue in the database, run by
+    ``manage.py db_worker``: not ImmediateBackend, which would draw in the request) and a cache
+    keeps them (not CACHE_DISABLED's dummy cache, which would also forget what is queued)."""
     return (
         getattr(settings, "SMEDASH_STATIC_CHARTS", True)
-        and default_task_backend.supports_defer
+        and isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
         and not isinstance(_drawings(), DummyCache)
     )
 
 
 def page_markup(figure_text):
-    """The drawings of the page's figure (``chart_page.figure_json``'s text) as safe markup for
-    #chart, or None: not drawn yet (its drawing is then queued) or turned off."""
+    """``(markup, waiting)`` for the page's figure (``chart_page.figure_json``'s text): its
+    drawings as safe markup for #chart, or None; and whether a drawing is on its way (queued now
+    or before), so that the page is kept whole only until it comes (``PENDING_PAGE_SECONDS``)."""
     if not enabled():
-        return None
+        return None, False
     key = figure_key(figure_text)
     markup = _drawings().get(drawing_key(key))
+    if markup == FAILED:
+        return None, False
     if markup is not None:
-        return mark_safe(markup)  # noqa: S308 (our own drawing, cleaned by svg_export.for_page)
-    _queue(key, figure_text)
-    return None
+        return mark_safe(markup), False  # noqa: S308 (our own drawing, cleaned by svg_export.for_page)
+    return None, _queue(key, figure_text)
 
 
 def _queue(key, figure_text):
-    """Queue the figure's drawing, once, and only while fewer than MAX_PENDING wait: many new
-    views at once (a crawler, a flood of distinct queries) then cost the worker and the queue a
-    bounded amount, and the pages beyond it are drawn by plotly.js. The text waits in the cache,
-    the task names only its key: the queue's rows stay small."""
+    """Queue the figure's drawing, once; True if it is queued (now or before). Not while
+    MAX_PENDING drawings wait already: many new views at once (a crawler, a flood of distinct
+    queries) then cost the worker and the queue a bounded amount, and the pages beyond it are
+    drawn by plotly.js. The text waits in the cache; the task names only its key, so that the
+    queue's rows stay small."""
     drawings = _drawings()
-    drawings.add(PENDING_KEY, 0, QUEUED_SECONDS)  # a count left wrong by a killed worker expires
-    if (drawings.get(PENDING_KEY) or 0) >= MAX_PENDING:
-        return
+    if drawings.get(queued_key(key)) is not None:
+        return True
+    if DBTaskResult.objects.ready().filter(task_path=TASK_PATH).count() >= MAX_PENDING:
+        return False
     if drawings.add(queued_key(key), figure_text, QUEUED_SECONDS) is not True:
-        return  # queued already, or the cache cannot keep the text for the worker (Redis down)
+        # Queued by another request meanwhile (True), or the cache cannot keep the text for the
+        # worker (django-redis answers None while Redis is down): then nothing is queued.
+        return drawings.get(queued_key(key)) is not None
     try:
         draw_static_chart.enqueue(key)
     except Exception:  # the page is served with plotly.js all the same
         drawings.delete(queued_key(key))
         logger.exception("static chart: the drawing could not be queued")
-        return
-    _count_pending(+1)
-
-
-def _count_pending(delta):
-    try:
-        if _drawings().incr(PENDING_KEY, delta) < 0:
-            _drawings().set(PENDING_KEY, 0, QUEUED_SECONDS)
-    except ValueError:  # expired meanwhile: nothing to count from
-        pass
+        return False
+    return True
 
 
 def drawings_of(figure):
@@ -176,16 +181,24 @@ def drawings_of(figure):
 # Below the default priority: a large import queued meanwhile runs first.
 @task(priority=-50)
 def draw_static_chart(key):
-    """Draw the queued figure's drawings and keep them (``page_markup`` finds them)."""
+    """Draw the queued figure's drawings and keep them (``page_markup`` finds them). A figure
+    the browser cannot draw is marked FAILED for FAILED_SECONDS, so that its pages do not queue
+    it again at every view; finished drawing tasks older than a day leave the queue's table."""
     drawings = _drawings()
     try:
         figure_text = drawings.get(queued_key(key))
         if figure_text is None:
             return "gone"  # its wait expired, or the cache lost it: the next page view queues it again
-        if drawings.get(drawing_key(key)) is not None:
+        if drawings.get(drawing_key(key)) not in (None, FAILED):
             return "drawn already"
-        drawings.set(drawing_key(key), drawings_of(json.loads(figure_text)), CACHE_SECONDS)
+        try:
+            markup = drawings_of(json.loads(figure_text))
+        except Exception:
+            drawings.set(drawing_key(key), FAILED, FAILED_SECONDS)
+            raise
+        drawings.set(drawing_key(key), markup, CACHE_SECONDS)
         return "drawn"
     finally:
         drawings.delete(queued_key(key))
-        _count_pending(-1)
+        old = timezone.now() - timedelta(seconds=CACHE_SECONDS)
+        DBTaskResult.objects.finished().filter(task_path=TASK_PATH, finished_at__lt=old).delete()

@@ -114,7 +114,15 @@ def self_contained(svg: bytes) -> bytes:
 # A chart drawn into a page (``indicators.chart_static``) ------------------------------------------
 
 _RGB = re.compile(r"rgb\(\s*(\d{1,3}),\s*(\d{1,3}),\s*(\d{1,3})\s*\)")
-_LOCAL_REFERENCE = re.compile(r"url\(#([^)]+)\)")
+_LOCAL_REFERENCE = re.compile(r"url\(\s*(['\"]?)#(.*?)\1\s*\)")
+# What a chart drawn into a page may hold: the elements plotly.js draws a chart with, and nothing
+# else. Inline in HTML, a <style> would style the whole page and an animation could set an
+# attribute after this cleaning, so the page's drawing is held to this list (the SVG download,
+# a document of its own served with a CSP, keeps the lighter cleaning above).
+PAGE_ELEMENTS = {
+    "svg", "g", "defs", "clipPath", "mask", "pattern", "linearGradient", "radialGradient", "stop",
+    "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "use", "a",
+}  # fmt: skip
 # Attributes that only plotly.js reads back (the text before it was formatted, its math).
 _UNUSED_ATTRIBUTES = {"data-unformatted", "data-math"}
 
@@ -142,17 +150,26 @@ def _renamed(element, prefix):
                 del child.attrib[name]
             elif name in REFERENCE_ATTRIBUTES:  # only #ids are left (_clean)
                 child.attrib[name] = "#" + prefix + value[1:]
-            elif "url(#" in value:
-                child.attrib[name] = _LOCAL_REFERENCE.sub(lambda m: f"url(#{prefix}{m.group(1)})", value)
+            elif "url(" in value:
+                child.attrib[name] = _LOCAL_REFERENCE.sub(lambda m: f"url(#{prefix}{m.group(2)})", value)
             if name == "style":
                 child.attrib[name] = _themed(child.attrib[name])
 
 
+def _only_page_elements(element):
+    for child in list(element):
+        if _local(child.tag) not in PAGE_ELEMENTS:
+            element.remove(child)
+        else:
+            _only_page_elements(child)
+
+
 def for_page(svg: bytes, prefix: str, attributes: dict) -> str:
-    """Plotly's SVG as markup to write into a page (HTML): nothing that runs or reaches out, no
-    font inside (the page has it), ids prefixed with ``prefix``, colours themable (``_themed``),
+    """Plotly's SVG as markup to write into a page (HTML): nothing that runs or reaches out, only
+    PAGE_ELEMENTS, no font inside (the page has it), ids prefixed with ``prefix``, colours themable (``_themed``),
     scaled to its box (a viewBox, no width or height) and with ``attributes`` on its root."""
     root = _cleaned_root(svg)
+    _only_page_elements(root)
     width, height = root.attrib.pop("width", None), root.attrib.pop("height", None)
     if width and height and "viewBox" not in root.attrib:
         root.attrib["viewBox"] = f"0 0 {width} {height}"

@@ -171,13 +171,13 @@ def _chart(context, figure, filename):
     worker (``chart_static``; None until it is, and plotly.js draws it at load)."""
     context["chart_json"] = chart_page.figure_json(figure, filename)
     context["plotly_locale"] = chart_page.modebar_locale()
-    context["static_chart"] = chart_static.page_markup(context["chart_json"])
+    context["static_chart"], context["drawing_waiting"] = chart_static.page_markup(context["chart_json"])
 
 
 def _kept_while_drawing(response, context):
-    """A page whose chart is still being drawn is kept whole only briefly: the copy with the
-    drawing replaces it soon after the worker has drawn it."""
-    if context.get("chart_json") and context["static_chart"] is None and chart_static.enabled():
+    """A page whose chart the worker is about to draw is kept whole only briefly: the copy with
+    the drawing replaces it soon after."""
+    if context.get("drawing_waiting"):
         response.smedash_keep_seconds = chart_static.PENDING_PAGE_SECONDS
     return response
 

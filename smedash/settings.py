@@ -232,7 +232,8 @@ else:
 
 # The charts the worker draws for the pages (indicators.chart_static), where both the worker and
 # the page servers see them: Redis in production, else files under var/ (the worker is another
-# process), at most DRAWINGS_MAX_ENTRIES figures (about 15 KB each): the oldest go first.
+# process), at most DRAWINGS_MAX_ENTRIES figures (about 15 KB each; when full, Django's file cache
+# deletes a third of them, at random, and the next views queue theirs again).
 DRAWINGS_MAX_ENTRIES = env_int("SMEDASH_DRAWINGS_MAX_ENTRIES", 2000, minimum=1)
 if env_bool("CACHE_DISABLED", False):
     CACHES["drawings"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}

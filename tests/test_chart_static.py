@@ -5,8 +5,10 @@ worker, never in a request; a page without its drawing yet kept only briefly; th
 Tests that draw need Chromium (the ``chromium`` fixture: skipped without it, a failure under CI).
 """
 
+import io
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from unittest import mock
@@ -14,8 +16,10 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from countries.models import Area
@@ -46,7 +50,7 @@ def figure_text_of(html):
 
 
 def queued():
-    return list(DBTaskResult.objects.filter(task_path=TASK_PATH))
+    return list(DBTaskResult.objects.filter(task_path=TASK_PATH).order_by("enqueued_at"))
 
 
 # Widths ---------------------------------------------------------------------------------------
@@ -90,6 +94,9 @@ PLOTLY_LIKE = (
     b"<script>alert(2)</script><foreignObject><div>x</div></foreignObject>"
     b'<g clip-path="url(#clip1xy)"><path d="M0,0h5" style="fill: rgb(29, 92, 143); stroke: rgb(255,255,255);"/>'
     b'<use xlink:href="#clip1xy"/><a xlink:href="https://example.org/"><text>link</text></a>'
+    b"<style>@import url(https://example.org/x.css); body { display: none }</style>"
+    b'<set attributeName="href" to="https://example.org/"/><animate attributeName="fill" to="red"/>'
+    b"<rect style=\"clip-path: url('#clip1xy')\" mask='url(\"#clip1xy\")'/>"
     b'<text data-unformatted="&lt;b&gt;x&lt;/b&gt;" onclick="alert(3)" style="font-family: Vazirmatn;'
     b' fill: rgb(31, 35, 40);">\xd8\xa7\xdb\x8c\xd8\xb1\xd8\xa7\xd9\x86 &lt;/svg&gt;</text></g></svg>'
 )
@@ -102,6 +109,7 @@ def test_a_drawing_for_the_page_runs_nothing_and_fetches_nothing():
     assert "example.org" not in markup and "link</text>" in markup  # the link's text stays
     assert "&lt;/svg&gt;" in markup  # text stays text
     assert "@font-face" not in markup  # the page has the font
+    assert "<style" not in markup and "@import" not in markup and "<set" not in markup and "<animate" not in markup
     assert markup.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and markup.count("<svg") == 1
 
 
@@ -121,6 +129,7 @@ def test_a_drawings_ids_are_its_own():
     assert 'id="s3-clip1xy"' in markup and 'id="s3-defs-1"' in markup
     assert 'clip-path="url(#s3-clip1xy)"' in markup and 'xlink:href="#s3-clip1xy"' in markup
     assert 'id="clip1xy"' not in markup and "url(#clip1xy)" not in markup
+    assert "clip-path: url(#s3-clip1xy)" in markup and 'mask="url(#s3-clip1xy)"' in markup  # quoted ones too
 
 
 def test_every_colour_dark_mode_changes_for_plotly_js_it_changes_for_the_drawing():
@@ -154,7 +163,7 @@ def test_a_page_without_its_drawing_queues_it_once_and_is_kept_briefly(client, s
     assert len(queued()) == 1
 
 
-def test_queueing_a_drawing_costs_one_write_and_a_drawn_page_none(client, seeded, settings):
+def test_queueing_a_drawing_costs_a_count_and_a_write_and_a_drawn_page_none(client, seeded, settings):
     def queries(address):
         caches["default"].clear()
         with CaptureQueriesContext(connection) as captured:
@@ -166,7 +175,10 @@ def test_queueing_a_drawing_costs_one_write_and_a_drawn_page_none(client, seeded
     settings.SMEDASH_STATIC_CHARTS = True
     pending = queries(COMPARE)
     extra = [sql for sql in pending if sql not in plain]
-    assert len(pending) == len(plain) + 1 and extra[0].startswith('INSERT INTO "django_tasks_database_dbtaskresult"')
+    assert len(pending) == len(plain) + 2, extra
+    table = '"django_tasks_database_dbtaskresult"'
+    assert extra[0].startswith("SELECT COUNT(*)") and table in extra[0]  # how many wait (MAX_PENDING)
+    assert extra[1].startswith(f"INSERT INTO {table}")
     assert len(queries(COMPARE)) == len(plain)  # queued already: nothing more
     key = chart_static.figure_key(figure_text_of(client.get(COMPARE).content.decode()))
     caches["drawings"].set(chart_static.drawing_key(key), "<svg/>")
@@ -186,7 +198,7 @@ def test_the_worker_draws_it_and_the_page_then_carries_it(client, seeded, chromi
     html = response.content.decode()
     assert not hasattr(response, "smedash_keep_seconds") and len(queued()) == 1  # kept as long as any page
     chart = re.search(r'<div id="chart"[^>]*>(.*?)</div>', html, re.S)
-    assert 'class="chart has-static"' in chart.group(0) and 'tabindex="0"' in chart.group(0)
+    assert 'class="chart has-static"' in chart.group(0) and "tabindex" not in chart.group(0)  # chart.js gives it
     drawings = SVG_TAG.findall(chart.group(1))
     figure = json.loads(text)
     expected = chart_static.variants(figure)
@@ -231,6 +243,7 @@ def test_a_page_is_never_kept_waiting_when_the_drawing_cannot_be_queued(client, 
         response = client.get(COMPARE)
     assert task.enqueue.call_count == 1
     assert response.status_code == 200 and "chart-static" not in response.content.decode()
+    assert not hasattr(response, "smedash_keep_seconds")  # nothing is coming: kept as long as any page
     marker = chart_static.queued_key(chart_static.figure_key(figure_text_of(response.content.decode())))
     assert not queued() and caches["drawings"].get(marker) is None  # the next request queues it again
 
@@ -269,17 +282,45 @@ def test_a_pending_page_is_kept_for_less_time_than_a_page(client, seeded):
 
 def test_at_most_max_pending_figures_wait_for_the_worker(client, seeded, monkeypatch, chromium):
     """A flood of new views (a crawler, distinct queries) costs the queue and the worker a bounded
-    amount: past MAX_PENDING waiting, pages go without a drawing (plotly.js draws them) and queue
-    nothing, until the worker has drawn some."""
+    amount: past MAX_PENDING waiting, pages go without a drawing (plotly.js draws them), are kept
+    as long as any page, and queue nothing, until the worker has drawn some."""
     monkeypatch.setattr(chart_static, "MAX_PENDING", 2)
     views = [f"/en/compare/firm_share/?areas={code}" for code in ("IRN", "JPN", "KOR", "IND")]
-    for view in views[:3]:
-        assert client.get(view).status_code == 200
-    assert len(queued()) == 2 and caches["drawings"].get(chart_static.PENDING_KEY) == 2
-    assert chart_static.draw_static_chart.call(*queued()[0].args_kwargs["args"]) == "drawn"
-    assert caches["drawings"].get(chart_static.PENDING_KEY) == 1
-    client.get(views[3])
+    waiting = [client.get(view) for view in views[:3]]
+    assert len(queued()) == 2
+    assert [hasattr(response, "smedash_keep_seconds") for response in waiting] == [True, True, False]
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    assert [task.status for task in queued()] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert client.get(views[3]).smedash_keep_seconds == chart_static.PENDING_PAGE_SECONDS
     assert len(queued()) == 3
+
+
+def test_a_figure_the_browser_cannot_draw_is_not_queued_again_for_an_hour(client, seeded):
+    client.get(COMPARE)
+    [task] = queued()
+    failing = mock.patch.object(chart_static.png, "page_svg", side_effect=browser.RenderError("no"))
+    with failing, pytest.raises(browser.RenderError):
+        chart_static.draw_static_chart.call(*task.args_kwargs["args"])
+    key = task.args_kwargs["args"][0]
+    assert caches["drawings"].get(chart_static.drawing_key(key)) == chart_static.FAILED
+    caches["default"].clear()
+    response = client.get(COMPARE)
+    assert "chart-static" not in response.content.decode() and len(queued()) == 1
+    assert not hasattr(response, "smedash_keep_seconds")
+
+
+def test_finished_drawings_leave_the_queues_table_after_a_day(client, seeded, chromium):
+    client.get(COMPARE)
+    client.get(AREA)
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    first, second = queued()
+    DBTaskResult.objects.filter(pk=first.pk).update(finished_at=timezone.now() - timedelta(days=2))
+    caches["drawings"].clear()
+    caches["default"].clear()
+    client.get(TREND)
+    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
+    left = queued()
+    assert len(left) == 2 and left[0].pk == second.pk and first.pk not in {task.pk for task in left}
 
 
 def test_nothing_is_queued_when_the_cache_cannot_keep_the_figure_for_the_worker(client, seeded):

@@ -106,7 +106,7 @@
     var element = document.getElementById("chart-data");
     var target = document.getElementById("chart");
     if (!element || !target || !window.Plotly) {
-      return;
+      return Promise.resolve(false);
     }
     var text = element.textContent;
     var figure = JSON.parse(text);
@@ -244,6 +244,9 @@
       }
       schedule();
     });
+    return queue.then(function () {
+      return true;
+    });
   }
 
   /* The faces the chart draws with (site.css's @font-face, cut by script; base.html preloads
@@ -361,16 +364,20 @@
     return null;
   }
 
-  function nearestDrawing(drawings, kind, width) {
+  /* The drawing to print (PRINT_WIDTH): the widest of the narrow layout, at its own size (its
+     text as plotly.js would print it), else the wide layout's nearest, scaled to the page. */
+  function printedDrawing(drawings) {
     var best = null;
     for (var i = 0; i < drawings.length; i++) {
       var drawing = drawings[i];
-      var distance = Math.abs(Number(drawing.getAttribute("data-min")) - width);
-      if (drawing.getAttribute("data-layout") === kind && (!best || distance < best.distance)) {
-        best = { drawing: drawing, distance: distance };
+      var width = drawing.viewBox.baseVal.width;
+      var narrow = drawing.getAttribute("data-layout") === "narrow";
+      var rank = narrow ? 1e6 + Math.min(width, PRINT_WIDTH) : -Math.abs(width - PRINT_WIDTH);
+      if (!best || rank > best.rank) {
+        best = { drawing: drawing, rank: rank, width: narrow ? Math.min(width, PRINT_WIDTH) : PRINT_WIDTH };
       }
     }
-    return best ? best.drawing : null;
+    return best;
   }
 
   function showDrawing(target, drawings, chosen, width) {
@@ -391,7 +398,9 @@
     target.classList.remove("has-static");
   }
 
-  var REACHING = ["pointerover", "click", "focus"];
+  /* The reader reaching for the chart: a mouse moving over it, a click or a tap on it, the
+     keyboard's focus. */
+  var REACHING = ["pointermove", "click", "focus"];
 
   /* Where a click on the drawing leads: its point's customdata ("#anchor": the figure's quote,
      where plotly.js's chart leads on plotly_click), or null. The drawing's points are plotly.js's
@@ -427,16 +436,24 @@
   function keepDrawing(target, drawings) {
     var observer = null;
     var printing = false;
+    var loading = false;
+    var printQuery = window.matchMedia ? window.matchMedia("print") : null;
 
     function reached(event) {
-      // A finger on its way to scroll the page is not reaching for the chart; its tap (click) is.
-      if (event.type === "pointerover" && event.pointerType === "touch") {
+      // Neither a finger on its way to scroll the page nor the page scrolling under a mouse
+      // that does not move is reaching for the chart; a tap (click) and a mouse moved are.
+      if (event.type === "pointermove" && (event.pointerType === "touch" || (!event.movementX && !event.movementY))) {
         return;
       }
       toInteractive();
     }
 
-    function toInteractive() {
+    function onPrintChange(event) {
+      (event.matches ? beforePrint : afterPrint)();
+    }
+
+    /* plotly.js has drawn the chart in the drawings' place: nothing here is needed any more. */
+    function drawn() {
       REACHING.forEach(function (type) {
         target.removeEventListener(type, reached);
       });
@@ -445,21 +462,45 @@
       }
       window.removeEventListener("beforeprint", beforePrint);
       window.removeEventListener("afterprint", afterPrint);
-      target.setAttribute("aria-busy", "true");
-      interactive().then(function () {
-        target.removeAttribute("aria-busy");
-        // Not a stop for the keyboard any more, once it has left (plotly.js's modebar is).
-        if (document.activeElement === target) {
-          target.addEventListener("blur", function () {
+      if (printQuery && printQuery.removeEventListener) {
+        printQuery.removeEventListener("change", onPrintChange);
+      }
+      // Not a stop for the keyboard any more, once it has left (plotly.js's modebar is).
+      if (document.activeElement === target) {
+        target.addEventListener(
+          "blur",
+          function () {
             target.removeAttribute("tabindex");
-          }, { once: true });
-        } else {
-          target.removeAttribute("tabindex");
+          },
+          { once: true }
+        );
+      } else {
+        target.removeAttribute("tabindex");
+      }
+    }
+
+    /* plotly.js fetched and run, and the chart drawn by it. If it does not come (the network),
+       the drawing stays as it was, and the next reach tries again. */
+    function toInteractive() {
+      if (loading) {
+        return;
+      }
+      loading = true;
+      target.setAttribute("aria-busy", "true");
+      interactive().then(function (done) {
+        loading = false;
+        target.removeAttribute("aria-busy");
+        if (done) {
+          drawn();
         }
       });
     }
 
     function fit() {
+      if (printQuery && printQuery.matches) {
+        beforePrint(); // the printed width may be seen here before the print events come
+        return;
+      }
       if (printing) {
         return;
       }
@@ -473,19 +514,27 @@
     }
 
     function beforePrint() {
-      printing = true;
-      var figure = JSON.parse(document.getElementById("chart-data").textContent);
-      var chosen = nearestDrawing(drawings, chooseLayout(figure, PRINT_WIDTH), PRINT_WIDTH);
-      if (chosen) {
-        showDrawing(target, drawings, chosen, PRINT_WIDTH);
+      var printed = printedDrawing(drawings);
+      if (printing || !printed) {
+        return;
       }
+      printing = true;
+      showDrawing(target, drawings, printed.drawing, printed.width);
+      printed.drawing.style.width = printed.width + "px";
     }
 
     function afterPrint() {
+      if (!printing) {
+        return;
+      }
       printing = false;
+      for (var i = 0; i < drawings.length; i++) {
+        drawings[i].style.width = "";
+      }
       fit();
     }
 
+    target.setAttribute("tabindex", "0"); // the keyboard can reach for it too
     REACHING.forEach(function (type) {
       target.addEventListener(type, reached);
     });
@@ -503,6 +552,9 @@
     }
     window.addEventListener("beforeprint", beforePrint);
     window.addEventListener("afterprint", afterPrint);
+    if (printQuery && printQuery.addEventListener) {
+      printQuery.addEventListener("change", onPrintChange);
+    }
   }
 
   function start() {

@@ -108,6 +108,14 @@ def test_a_desktop_shows_the_wide_drawing_and_a_mouse_over_it_brings_the_interac
     page.locator(SHOWN).wait_for()
     now = state(page)
     assert now["layout"] == "wide" and now["width"] == chart_static.WIDEST_CHART and not now["plotly"]
+    # Printed: the narrow layout's widest drawing at its own size (its text as plotly.js prints it).
+    page.emulate_media(media="print")
+    page.wait_for_function("() => document.querySelector('#chart').dataset.layout === 'narrow'")
+    printed = page.evaluate("() => document.querySelector('#chart > svg.is-shown').getBoundingClientRect().width")
+    assert printed == 380 and not state(page)["plotly"]
+    page.emulate_media(media="screen")
+    page.wait_for_function("() => document.querySelector('#chart').dataset.layout === 'wide'")
+    assert state(page)["shownWidth"] == chart_static.WIDEST_CHART
     page.locator("#chart").hover()
     page.locator(BARS).first.wait_for(state="attached")
     after = state(page)
@@ -179,3 +187,20 @@ def test_a_tap_on_a_marker_of_a_drawn_line_leads_to_its_quote(open_page):
 
     page.locator(anchors[-1]).wait_for()
     assert_no_problems(page)
+
+
+def test_when_plotly_does_not_come_the_drawing_stays_and_the_next_tap_tries_again(open_page):
+    page = open_page(**SCREENS["360"])
+    address = drawn(page, "fa", "/areas/IRN/")
+    page.route(f"**/*{PLOTLY_FILE}*", lambda route: route.abort())
+    page.goto(address)
+    page.locator(SHOWN).wait_for()
+    page.locator("#chart").tap()
+    page.wait_for_function("() => !document.getElementById('chart').hasAttribute('aria-busy')")
+    now = state(page)
+    assert now["static"] == "shown" and now["shown"] == 1 and not now["plotly"] and now["tabindex"] == "0"
+    page.unroute(f"**/*{PLOTLY_FILE}*")
+    page.locator("#chart").tap()
+    page.locator(BARS).first.wait_for(state="attached")
+    assert state(page)["drawings"] == 0
+    assert_no_problems(page, allowed=[PLOTLY_FILE])  # the request refused on purpose
