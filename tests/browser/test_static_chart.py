@@ -116,6 +116,15 @@ def test_a_desktop_shows_the_wide_drawing_and_a_mouse_over_it_brings_the_interac
     page.emulate_media(media="screen")
     page.wait_for_function("() => document.querySelector('#chart').dataset.layout === 'wide'")
     assert state(page)["shownWidth"] == chart_static.WIDEST_CHART
+    # The page scrolled with the wheel under a mouse that does not move: not reaching for it.
+    box = page.locator("#chart").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, max(5, box["y"] - 40))
+    for _ in range(4):
+        page.mouse.wheel(0, 120)
+        page.wait_for_timeout(100)
+    assert page.locator("#chart").bounding_box()["y"] < box["y"] - 200  # it passed under the mouse
+    assert not state(page)["plotly"]
+    page.mouse.move(5, 5)  # then a mouse moved onto it, from outside
     page.locator("#chart").hover()
     page.locator(BARS).first.wait_for(state="attached")
     after = state(page)
