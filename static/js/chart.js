@@ -395,7 +395,6 @@
       drawings[i].parentNode.removeChild(drawings[i]);
     }
     target.removeAttribute("data-static");
-    target.classList.remove("has-static");
   }
 
   /* The reader reaching for the chart: a mouse moving over it, a click or a tap on it, the
