@@ -156,25 +156,16 @@ def drawings_of(figure):
     parts = []
     for index, (kind, width, start, end) in enumerate(variants(figure)):
         chosen = figure["narrow"] if kind == "narrow" else figure
-        layout = dict(chosen["layout"])
-        height = layout.get("height")
         attributes = {
             "class": "chart-static",
             "data-layout": kind,
             "data-min": str(start),
             "data-max": str(end),
             "aria-hidden": "true",  # #chart's label and the table say what it shows
-            "focusable": "false",
         }
-        parts.append(
-            png.page_svg(
-                {"data": chosen["data"], "layout": layout},
-                width=width,
-                height=height,
-                prefix=f"s{index}-",
-                attributes=attributes,
-            )
-        )
+        drawing = {"data": chosen["data"], "layout": chosen["layout"]}  # png copies the layout it changes
+        height = chosen["layout"].get("height")
+        parts.append(png.page_svg(drawing, width=width, height=height, prefix=f"s{index}-", attributes=attributes))
     return "".join(parts)
 
 
