@@ -145,8 +145,8 @@ def _figure_dict(row, once, lang, calendar):
         "value_display": format_figure(row.value, indicator.unit, row.qualifier, lang),
         "qualifier": row.qualifier,
         "qualifier_label": once(("qualifier", row.qualifier), _label, Observation.Qualifier, row.qualifier),
-        **once(("year", row.year, row.year_as_written, row.year_calendar), year_fields, row, calendar),
-        "is_period": once(("period", row.year, row.year_as_written), is_period, row),
+        **_year_fields(row.year, row.year_as_written, row.year_calendar, calendar, lang),
+        "is_period": _is_period(row.year, row.year_as_written),
         "scope": row.scope,
         "scope_label": once(("scope", row.scope), _label, Observation.Scope, row.scope),
         "measured_as": row.measured_as,
@@ -190,18 +190,26 @@ def year_fields(row, calendar=None):
     for no year); ``year_as_written_shown`` says whether the year as written must be shown beside
     it: when it is not one of the years shown (a period, or a Gregorian year shown in Solar Hijri).
     ``calendar``: the active calendar, when the caller has read it already."""
-    calendar = calendar or calendars.current()
-    solar_hijri = calendars.solar_hijri_year(row.year, row.year_as_written, row.year_calendar)
-    written = _written_year(row.year_as_written)
-    shown = calendars.years_shown(row.year, solar_hijri, calendar)
+    return _year_fields(
+        row.year, row.year_as_written, row.year_calendar, calendar or calendars.current(), current_lang()
+    )
+
+
+@lru_cache(maxsize=4096)
+def _year_fields(year, written, written_calendar, calendar, lang):
+    # The same few hundred years, as written in a few ways, come back on every page of figures:
+    # presented once per process and language (the texts are translated, so ``lang`` is in the
+    # key though unused here), then shared. Callers spread the dict: it is never changed.
+    solar_hijri = calendars.solar_hijri_year(year, written, written_calendar)
+    shown = calendars.years_shown(year, solar_hijri, calendar)
     return {
-        "year": row.year,
-        "year_display": format_year(row.year, solar_hijri, calendar),
+        "year": year,
+        "year_display": format_year(year, solar_hijri, calendar),
         "year_solar_hijri": solar_hijri if calendars.shows_solar_hijri(calendar) else None,
-        "year_as_written": row.year_as_written,
-        "year_as_written_shown": bool(row.year_as_written) and (row.year_calendar, written) not in shown,
-        "year_calendar": row.year_calendar,
-        "year_calendar_label": str(Observation.Calendar(row.year_calendar).label),
+        "year_as_written": written,
+        "year_as_written_shown": bool(written) and (written_calendar, _written_year(written)) not in shown,
+        "year_calendar": written_calendar,
+        "year_calendar_label": str(Observation.Calendar(written_calendar).label),
     }
 
 
@@ -212,15 +220,12 @@ def _written_year(text):
         return None
 
 
-def is_period(row):
+@lru_cache(maxsize=4096)
+def _is_period(year, written):
     """A year filed for a period ('the ten years to 1392'): the year as written is not one year."""
-    if row.year is None or not row.year_as_written:
+    if year is None or not written:
         return False
-    try:
-        parse_year(row.year_as_written)
-    except NumberFormatError:
-        return True
-    return False
+    return _written_year(written) is None
 
 
 def sources_of(figures):

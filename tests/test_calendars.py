@@ -65,6 +65,33 @@ def test_format_year_in_each_calendar():
     assert in_lang("fa", formatting.format_year, None, calendar="solar_hijri") != ""
 
 
+def test_a_years_fields_are_kept_per_language_and_calendar():
+    # presenters keeps each year's presented fields for the process: one year asked for in turn in
+    # every language and calendar must come back in that language and calendar each time.
+    from types import SimpleNamespace
+
+    from indicators.presenters import year_fields
+
+    written_1353 = SimpleNamespace(year=1974, year_as_written="1353", year_calendar="solar_hijri")
+    for _round in range(2):
+        assert in_lang("fa", year_fields, written_1353)["year_display"] == "۱۳۵۳ (۱۹۷۴)"
+        assert in_lang("fa", year_fields, written_1353, calendar="gregorian")["year_display"] == "۱۹۷۴"
+        assert in_lang("ar", year_fields, written_1353)["year_display"] == "١٩٧٤"
+        english = in_lang("en", year_fields, written_1353)
+        assert (english["year_display"], english["year_solar_hijri"], english["year_as_written_shown"]) == (
+            "1974",
+            None,
+            True,
+        )
+        both = in_lang("en", year_fields, written_1353, calendar="both")
+        assert (both["year_display"], both["year_solar_hijri"], both["year_as_written_shown"]) == (
+            "1353 (1974)",
+            1353,
+            False,
+        )
+        assert in_lang("fa", year_fields, written_1353)["year_calendar_label"] != english["year_calendar_label"]
+
+
 # --- pages ------------------------------------------------------------------------------------------
 
 
