@@ -20,10 +20,11 @@ Hits are never counted, so what is already in the cache is served to everyone.
 """
 
 import hashlib
+import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django_ratelimit.core import get_usage
 
 from . import calendars
@@ -33,6 +34,14 @@ from .text import current_lang
 VERSION_KEY = "smedash:data-version"
 VERSION_SECONDS = 5  # how long the cache's copy of the data version is trusted (SMEDASH_VERSION_SECONDS)
 PAGE_SECONDS = 600  # a page's data and a whole page; stale at the next data change anyway
+# The largest page a server process keeps a copy of (``kept_page``): with the ``pages`` cache's
+# MAX_ENTRIES (SMEDASH_PAGE_COPIES), what bounds the copies' memory.
+PAGE_COPY_MAX_BYTES = 256 * 1024
+# How long a server process trusts the data version it last read from the shared cache, for its
+# copies of whole pages only (a change reaches them within this time; everything else asks the
+# shared cache each time), and that reading.
+PAGE_VERSION_SECONDS = 1.0
+_glimpsed = {"version": None, "until": 0.0}
 
 
 UNCACHED_GROUP = "smedash:uncached"  # the counters' group: one budget per client for all uncached work
@@ -71,6 +80,16 @@ def data_version():
 def remember_data_version(number):
     """Give the cache the database's current number (a writer, after its commit)."""
     cache.set(VERSION_KEY, number, getattr(settings, "SMEDASH_VERSION_SECONDS", VERSION_SECONDS))
+    _glimpsed.update(version=number, until=time.monotonic() + PAGE_VERSION_SECONDS)
+
+
+def _page_version():
+    """The data version whole pages are checked against: the shared cache's copy, as this
+    process read it at most PAGE_VERSION_SECONDS ago (None when the cache has none)."""
+    if time.monotonic() >= _glimpsed["until"]:
+        version = cache.get(VERSION_KEY)
+        _glimpsed.update(version=version, until=time.monotonic() + PAGE_VERSION_SECONDS if version else 0.0)
+    return _glimpsed["version"]
 
 
 def cache_key(namespace, *parts):
@@ -94,12 +113,49 @@ def lookup(key):
     return None, version
 
 
-def peek(key):
-    """The value kept under ``key`` for the cache's copy of the data version, or None; from the
-    cache alone (no database), for PageCacheMiddleware, which runs before anything else."""
+def kept_page(key):
+    """A whole page (``(content, headers)``) kept under ``key`` for the cache's copy of the data
+    version, or None; from the caches alone (no database), for PageCacheMiddleware, which runs
+    before anything else.
+
+    Each server process keeps copies of the pages it served last (the ``pages`` cache, in its own
+    memory, bounded; in production only: without Redis the default cache is in memory already).
+    A copy is used while its data version is the shared cache's, as this process read it at most
+    PAGE_VERSION_SECONDS ago: a kept page then costs no round trip at all, instead of reading the
+    whole page (about 100 KB) from Redis, and a change of the data reaches every server's pages
+    within that second (the server that made it, at once: ``remember_data_version``)."""
+    copies = _page_copies()
+    copy = copies.get(key) if copies is not None else None
+    if copy is not None and copy[0] == _page_version():
+        return copy[1][:2]
     found = cache.get_many([VERSION_KEY, key])
     entry, version = found.get(key), found.get(VERSION_KEY)
-    return entry[1] if entry is not None and version is not None and entry[0] == version else None
+    if entry is None or version is None or entry[0] != version:
+        return None
+    _copy_page(key, entry)
+    return entry[1][:2]
+
+
+def keep_page(key, content, headers, version, seconds):
+    """Keep a whole page for ``seconds`` (in the shared cache, and a copy in this process)."""
+    entry = (version, (content, headers, time.time() + seconds))
+    cache.set(key, entry, seconds)
+    _copy_page(key, entry)
+
+
+def _copy_page(key, entry):
+    # A copy lives no longer than the page it copies (the page knows when that ends: a page waiting
+    # for its chart's drawing is kept 30 s only), and the largest pages are read from Redis each time.
+    copies = _page_copies()
+    content, _headers, ends = entry[1]
+    seconds = ends - time.time()
+    if copies is not None and seconds > 0 and len(content) <= PAGE_COPY_MAX_BYTES:
+        copies.set(key, entry, seconds)
+
+
+def _page_copies():
+    """This process's copies of whole pages (the ``pages`` cache), or None where settings keep none."""
+    return caches["pages"] if "pages" in settings.CACHES else None
 
 
 def store(key, value, version, timeout):

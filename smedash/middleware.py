@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from indicators import calendars
-from indicators.cache import PAGE_SECONDS, UncachedWorkLimited, cache_key, peek, store
+from indicators.cache import PAGE_SECONDS, UncachedWorkLimited, cache_key, keep_page, kept_page
 from indicators.formatting import format_number
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def _page_key(request):
 class PageCacheMiddleware:
     """Answer a public page from the cache before the rest of the stack runs, and keep it.
 
-    A kept page costs one round trip to the cache (indicators.cache.peek): no URL resolving,
+    A kept page costs one round trip to the cache (indicators.cache.kept_page): no URL resolving,
     session, query, template or chart. Only responses of views marked with
     ``indicators.cache.cached_response`` are kept. It sits after the security and CSP middleware,
     which add their headers afresh to every answer, and keeps the headers the ones after it added
@@ -99,7 +99,7 @@ class PageCacheMiddleware:
         key = _page_key(request)
         if key is None:
             return _carry_calendar(self.get_response(request))
-        kept = peek(key)
+        kept = kept_page(key)
         if kept is not None:
             content, headers = kept
             return HttpResponse(content, headers=headers)
@@ -113,7 +113,7 @@ class PageCacheMiddleware:
             headers = {name: value for name, value in response.headers.items() if name.lower() != "set-cookie"}
             # A page may ask to be kept for less (indicators.chart_static: its drawing is coming).
             seconds = getattr(response, "smedash_keep_seconds", PAGE_SECONDS)
-            store(key, (response.content, headers), response.smedash_version, seconds)
+            keep_page(key, response.content, headers, response.smedash_version, seconds)
         return response
 
     def process_exception(self, request, exception):

@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from indicators import browser, png
+from indicators import cache as cache_module
 from tests import seed_snapshot
 
 # The longest tests go first: the test processes (pytest-xdist) then finish together instead of
@@ -125,8 +126,11 @@ def empty_cache(drawings_in_memory):
 
 def _clear_caches():
     cache.clear()
-    if "drawings" in settings.CACHES:  # a test may have set CACHES of its own
-        caches["drawings"].clear()
+    for name in ("drawings", "pages"):
+        if name in settings.CACHES:  # a test may have set CACHES of its own
+            caches[name].clear()
+    # The data version this process last read for its copies of whole pages (indicators.cache).
+    cache_module._glimpsed.update(version=None, until=0.0)
 
 
 @pytest.fixture

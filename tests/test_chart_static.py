@@ -283,9 +283,9 @@ def test_drawings_can_be_turned_off(client, seeded, settings):
 
 
 def test_a_pending_page_is_kept_for_less_time_than_a_page(client, seeded):
-    with mock.patch("smedash.middleware.store") as store:
+    with mock.patch("smedash.middleware.keep_page") as keep_page:
         client.get(COMPARE)
-    assert store.call_args.args[3] == chart_static.PENDING_PAGE_SECONDS < PAGE_SECONDS
+    assert keep_page.call_args.args[4] == chart_static.PENDING_PAGE_SECONDS < PAGE_SECONDS
 
 
 def test_at_most_max_pending_figures_wait_for_the_worker(client, seeded, monkeypatch, chromium):
