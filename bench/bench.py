@@ -20,7 +20,7 @@ synthetic). For each it prints:
   background, at 300,000 rows), how long until it is ready, and how long serving it then takes.
 
 Targets: every page's median at 300,000 observations within 2× of its seed median; a cached page
-at least half the static file's throughput; query counts the same at both sizes; every download
+at least 0.7× the static file's throughput (CACHED_TO_STATIC); query counts the same at both sizes; every download
 complete and well within gunicorn's 30 s (CSV and JSON under 20 s, their first byte under 1 s,
 a worker's memory growing by less than 100 MB; the workbook's first answer under 2 s, ready
 within 5 minutes, then served under 2 s). Only loopback addresses are contacted; every load is
@@ -58,6 +58,10 @@ PAGES = {
 PNG_PAGE = "/en/compare/firm_share/chart.png"
 PORT = 8131
 ROUNDS = 25
+CACHED_TO_STATIC = 0.7  # a cached page's throughput, at least, as a share of a same-sized static file's
+# Load on each address before measuring it: a worker's first seconds (its Chromium starting, its
+# first reads) are not its pace.
+WARM_UP_SECONDS = 3
 STREAMED_DOWNLOADS = {
     "CSV": "/api/v1/downloads/observations.csv",
     "CSV (fa)": "/api/v1/downloads/observations.csv?lang=fa",
@@ -157,9 +161,13 @@ def throughput(database, page_bytes):
         if label == "cached":
             subprocess.run(["redis-cli", "-n", "14", "flushdb"], capture_output=True)
         with Server(database, **extra) as server:
-            results[f"{label} compare page"] = wrk(server.base + PAGES["compare"])
+            addresses = {f"{label} compare page": server.base + PAGES["compare"]}
             if label == "cached":
-                results["static file, same size"] = wrk(server.base + "/static/bench/same-size.html")
+                addresses["static file, same size"] = server.base + "/static/bench/same-size.html"
+            for address in addresses.values():
+                wrk(address, seconds=WARM_UP_SECONDS)
+            for name, address in addresses.items():
+                results[name] = wrk(address)
     shutil.rmtree(static_dir, ignore_errors=True)
     return results
 
@@ -407,7 +415,7 @@ def pages_and_throughput(names, rounds):
         print(f"| {label} | {flows['seed'][label][0]:.0f} | {flows['big'][label][0]:.0f} |")
     for name in names:
         cached, static = flows[name]["cached compare page"][0], flows[name]["static file, same size"][0]
-        ok &= cached >= static / 2
+        ok &= cached >= static * CACHED_TO_STATIC
         errors = sum(value[1] for value in flows[name].values())
         ok &= errors == 0
         print(f"{name}: cached page at {cached / static:.0%} of the static file's throughput; non-2xx: {errors}")
