@@ -189,7 +189,8 @@ def year_fields(row, calendar=None):
     ``year_solar_hijri`` is filled when the calendar shows Solar Hijri years (None otherwise, and
     for no year); ``year_as_written_shown`` says whether the year as written must be shown beside
     it: when it is not one of the years shown (a period, or a Gregorian year shown in Solar Hijri).
-    ``calendar``: the active calendar, when the caller has read it already."""
+    ``calendar``: the active calendar, when the caller has read it already. The dict is shared
+    (kept per year, language and calendar): read it, never change it."""
     return _year_fields(
         row.year, row.year_as_written, row.year_calendar, calendar or calendars.current(), current_lang()
     )

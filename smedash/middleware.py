@@ -70,11 +70,11 @@ def _page_key(request):
 class PageCacheMiddleware:
     """Answer a public page from the cache before the rest of the stack runs, and keep it.
 
-    A kept page costs one round trip to the cache (indicators.cache.kept_page): no URL resolving,
-    session, query, template or chart. Only responses of views marked with
-    ``indicators.cache.cached_response`` are kept. It sits after the security and CSP middleware,
-    which add their headers afresh to every answer, and keeps the headers the ones after it added
-    (X-Frame-Options, Content-Language, Vary).
+    A kept page costs at most one round trip to the cache, none when this process has a copy of it
+    (indicators.cache.kept_page): no URL resolving, session, query, template or chart. Only
+    responses of views marked with ``indicators.cache.cached_response`` are kept. It sits after the
+    security and CSP middleware, which add their headers afresh to every answer, and keeps the
+    headers the ones after it added (X-Frame-Options, Content-Language, Vary).
 
     A page built afresh counts against the client's RATELIMIT_UNCACHED (``cached_response``);
     past it, ``process_exception`` answers a 429 page in the visitor's language and the site's

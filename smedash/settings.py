@@ -231,10 +231,11 @@ else:
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Each server process's own copies of the whole pages it served last (indicators.cache.kept_page),
-# in front of Redis: used only while Redis says the data has not changed, they spare reading each
-# page (about 100 KB) from Redis on every visit. At most SMEDASH_PAGE_COPIES pages of at most
-# 256 KB each (about 10 MB a process in practice; LocMemCache drops a third when full). Without
-# Redis the default cache is in this process's memory already: no copies (no ``pages`` cache).
+# in front of Redis: used only while the data has not changed (as Redis told this process at most
+# a second ago), they spare reading each page (about 100 KB) from Redis on every visit. At most
+# SMEDASH_PAGE_COPIES pages of at most 256 KB each (about 10 MB a process in practice; LocMemCache
+# drops a third when full). Without Redis the default cache is in this process's memory already:
+# no copies (no ``pages`` cache).
 if REDIS_URL and not env_bool("CACHE_DISABLED", False):
     CACHES["pages"] = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
