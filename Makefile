@@ -85,7 +85,8 @@ format: install
 	$(BIN)/ruff format .
 
 # Two production app servers (gunicorn) on ports 8001 and 8002, sharing one PostgreSQL database
-# and one Redis cache, so that an edit made through one is visible through the other at once.
+# and one Redis cache, so that an edit made through one is visible through the other (within a
+# second: each server's copies of kept pages check the data version that often).
 # Override any of these on the command line or in the environment.
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smedash
 PROD_REDIS_URL ?= redis://127.0.0.1:6379/0
