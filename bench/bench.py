@@ -20,10 +20,10 @@ synthetic). For each it prints:
   background, at 300,000 rows), how long until it is ready, and how long serving it then takes.
 
 Targets: every page's median at 300,000 observations within 2× of its seed median; a cached page
-at least 0.7× the static file's throughput (CACHED_TO_STATIC); query counts the same at both sizes; every download
-complete and well within gunicorn's 30 s (CSV and JSON under 20 s, their first byte under 1 s,
-a worker's memory growing by less than 100 MB; the workbook's first answer under 2 s, ready
-within 5 minutes, then served under 2 s). Only loopback addresses are contacted; every load is
+at least 0.7× the static file's throughput (CACHED_TO_STATIC); query counts the same at both
+sizes; every download complete and well within gunicorn's 30 s (CSV and JSON under 20 s, their
+first byte under 1 s, a worker's memory growing by less than 100 MB; the workbook's first answer
+under 2 s, ready within 5 minutes, then served under 2 s). Only loopback addresses are contacted; every load is
 bounded in time.
 """
 

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from indicators import calendars, charts, formatting
 from indicators.cache import cache_key
 from indicators.comparison import compare_page
 from indicators.params import CompareParams
+from indicators.presenters import year_fields
 
 IRN_1353 = "/{lang}/compare/firm_share/?areas=IRN&year=all"
 
@@ -68,10 +70,6 @@ def test_format_year_in_each_calendar():
 def test_a_years_fields_are_kept_per_language_and_calendar():
     # presenters keeps each year's presented fields for the process: one year asked for in turn in
     # every language and calendar must come back in that language and calendar each time.
-    from types import SimpleNamespace
-
-    from indicators.presenters import year_fields
-
     written_1353 = SimpleNamespace(year=1974, year_as_written="1353", year_calendar="solar_hijri")
     for _round in range(2):
         assert in_lang("fa", year_fields, written_1353)["year_display"] == "۱۳۵۳ (۱۹۷۴)"
